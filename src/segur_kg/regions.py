@@ -128,7 +128,6 @@ def regions_turtle(regions: list[Region]) -> str:
             "",
             f"actor:ars-{region.slug} a segur:RegionalHealthAgency ;",
             f"    rdfs:label {ars_fr}@fr , {ars_en}@en ;",
-            "    segur:acronym \"ARS\" ;",
             f"    segur:coversRegion region:{region.slug} ;",
             "    org:memberOf actor:ars ;",
             f"    dcterms:source <{CANONICAL_URL}> , <{FACTS_SOURCE}> .",
@@ -138,7 +137,7 @@ def regions_turtle(regions: list[Region]) -> str:
 
 
 def main() -> int:
-    from segur_kg.paths import project_root
+    from segur_kg.paths import root as project_root
 
     root = project_root()
     nos_file = root / "sources" / "nos" / NOS_FILE_NAME

@@ -1,0 +1,1 @@
+"""Knowledge graph of the Ségur du numérique en santé programme."""

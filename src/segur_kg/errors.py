@@ -1,0 +1,20 @@
+"""Errors meant for the user: one sentence and an exit code, never a traceback."""
+
+# Exit codes shared by every command.
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1  # validation found at least one sh:Violation
+EXIT_INPUT = 2  # unusable input: bad file, bad query, bad option
+EXIT_TIMEOUT = 3  # a query ran longer than --timeout
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+
+class SegurKgError(Exception):
+    """A problem the user can fix; the message says where, what and how."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message

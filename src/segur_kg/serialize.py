@@ -1,0 +1,117 @@
+"""Serialize a graph so the same triples always give the same bytes.
+
+rdflib's serializers follow the store's iteration order and label blank nodes at random, both of
+which change with PYTHONHASHSEED. So blank nodes are renamed canonically, triples are inserted in
+sorted order into a fresh graph, N-Triples lines are sorted and JSON-LD is sorted after the fact.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Graph
+
+from segur_kg.rdf_io import bind_prefixes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from rdflib.term import Node
+
+# The whole graph goes into one named graph when a quad format is asked for.
+NAMED_GRAPH = "https://w3id.org/segur/graph/segur"
+
+EXPORT_FORMATS: dict[str, str] = {
+    "ttl": "turtle",
+    "nt": "nt",
+    "jsonld": "json-ld",
+    "xml": "xml",
+    "trig": "trig",
+}
+
+
+def canonical(graph: Graph) -> Graph:
+    """A copy with canonical blank-node labels, filled in sorted order, canonical prefixes bound."""
+    from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
+
+    triples = list(graph)
+    if any(isinstance(term, BNode) for triple in triples for term in triple):
+        triples = list(to_canonical_graph(graph))
+    copy = SortedGraph(bind_namespaces="core")
+    for prefix, namespace in graph.namespaces():
+        copy.bind(prefix, namespace, override=False)
+    bind_prefixes(copy)
+    for triple in sorted(triples, key=_triple_key):
+        copy.add(triple)
+    return copy
+
+
+class SortedGraph(Graph):
+    """A graph whose subjects and predicate-object pairs come out sorted.
+
+    The RDF/XML serializer walks `subjects()` and `predicate_objects()`, whose order otherwise
+    depends on hashing.
+    """
+
+    def subjects(self, predicate=None, object=None, unique=False) -> Iterator[Node]:  # noqa: A002
+        found = set(super().subjects(predicate, object, unique=True))
+        return iter(sorted(found, key=_term_key))
+
+    def predicate_objects(self, subject=None, unique=False) -> Iterator[tuple[Node, Node]]:
+        found = set(super().predicate_objects(subject, unique=True))
+        return iter(sorted(found, key=lambda pair: (_term_key(pair[0]), _term_key(pair[1]))))
+
+
+def _term_key(term: Any) -> str:
+    return term.n3()
+
+
+def _triple_key(triple: tuple[Any, Any, Any]) -> tuple[str, str, str]:
+    return tuple(term.n3() for term in triple)  # type: ignore[return-value]
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """Serialize in one of EXPORT_FORMATS, byte-for-byte reproducible."""
+    fixed = canonical(graph)
+    rdflib_format = EXPORT_FORMATS[fmt]
+    if fmt == "nt":
+        text = fixed.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        lines = sorted({line for line in text.splitlines() if line.strip()})
+        return "".join(f"{line}\n" for line in lines).encode("utf-8")
+    if fmt == "trig":
+        from rdflib import Dataset, URIRef
+
+        dataset = Dataset()
+        for prefix, namespace in fixed.namespaces():
+            dataset.bind(prefix, namespace, override=True, replace=True)
+        named = dataset.graph(URIRef(NAMED_GRAPH))
+        for triple in fixed:
+            named.add(triple)
+        return dataset.serialize(format="trig", encoding="utf-8")
+    if fmt == "jsonld":
+        context = {prefix: str(ns) for prefix, ns in sorted(fixed.namespaces()) if prefix}
+        text = fixed.serialize(format="json-ld", context=context, encoding="utf-8")
+        document = _sort_jsonld(json.loads(text))
+        out = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+        return (out + "\n").encode("utf-8")
+    return fixed.serialize(format=rdflib_format, encoding="utf-8")
+
+
+def _sort_jsonld(node: Any, key: str | None = None) -> Any:
+    """Sort node lists by @id and value arrays by content; @list order is meaningful and kept."""
+    if isinstance(node, dict):
+        return {k: _sort_jsonld(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_sort_jsonld(item) for item in node]
+        if key == "@list":
+            return items
+        return sorted(items, key=_json_key)
+    return node
+
+
+def _json_key(item: Any) -> tuple[str, str]:
+    if isinstance(item, dict) and "@id" in item:
+        return (str(item["@id"]), json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return ("", json.dumps(item, sort_keys=True, ensure_ascii=False))
