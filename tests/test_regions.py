@@ -1,0 +1,45 @@
+"""The 18 current regions and their ARS, derived from the NOS terminology TRE_R30."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.namespace import RDF, SKOS
+
+from segur_kg.regions import read_current_regions, regions_turtle
+from segur_kg.rdf_io import load_dataset
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOS_FILE = REPO_ROOT / "sources" / "nos" / "CodeSystem-TRE-R30-RegionOM.ttl"
+SEGUR = "https://w3id.org/segur/def/"
+
+# The current regions as listed by research fact 13 (codes without an end date).
+CURRENT_CODES = ["01", "02", "03", "04", "06", "11", "24", "27", "28", "32", "44", "52", "53",
+                 "75", "76", "84", "93", "94"]
+
+
+def test_derivation_keeps_two_digit_codes_without_end_date() -> None:
+    assert [r.code for r in read_current_regions(NOS_FILE)] == CURRENT_CODES
+
+
+def test_closed_regions_are_left_out() -> None:
+    names = {r.name_fr for r in read_current_regions(NOS_FILE)}
+    assert "Picardie" not in names and "Alsace" not in names
+    assert "Bretagne" in names and "Hauts-de-France" in names
+
+
+def test_committed_regions_file_is_the_derivation_of_the_nos_file() -> None:
+    expected = regions_turtle(read_current_regions(NOS_FILE))
+    assert (REPO_ROOT / "data" / "regions.ttl").read_text(encoding="utf-8") == expected
+
+
+def test_every_region_has_exactly_one_agency_and_every_agency_one_region() -> None:
+    graph = load_dataset()
+    covers = URIRef(SEGUR + "coversRegion")
+    regions = set(graph.subjects(RDF.type, URIRef(SEGUR + "Region")))
+    assert sorted(str(graph.value(r, SKOS.notation)) for r in regions) == CURRENT_CODES
+    for region in regions:
+        assert len(list(graph.subjects(covers, region))) == 1
+    for agency in graph.subjects(RDF.type, URIRef(SEGUR + "RegionalHealthAgency")):
+        assert len(list(graph.objects(agency, covers))) == 1
