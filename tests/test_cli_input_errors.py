@@ -136,8 +136,8 @@ def test_jsonld_remote_context_is_refused_without_connecting(
     port = listening_socket.getsockname()[1]
     doc = tmp_path / "remote.jsonld"
     doc.write_text(
-        '{"@context": "http://127.0.0.1:%d/context.jsonld",\n'
-        ' "@id": "http://example.org/a", "name": "x"}\n' % port
+        f'{{"@context": "http://127.0.0.1:{port}/context.jsonld",\n'
+        ' "@id": "http://example.org/a", "name": "x"}\n'
     )
     result = run_cli("validate", str(doc), timeout=60)
     assert_clean_error(result)
@@ -152,8 +152,8 @@ def test_jsonld_context_import_inside_an_inline_context_is_refused(
     doc = tmp_path / "import.jsonld"
     doc.write_text(
         '{"@context": [{"ex": "http://example.org/"},\n'
-        '              {"@import": "http://127.0.0.1:%d/c.jsonld"}],\n'
-        ' "@id": "ex:a", "ex:p": "x"}\n' % port
+        f'              {{"@import": "http://127.0.0.1:{port}/c.jsonld"}}],\n'
+        ' "@id": "ex:a", "ex:p": "x"}\n'
     )
     result = run_cli("validate", str(doc), timeout=60)
     assert_clean_error(result)

@@ -156,7 +156,7 @@ RELATIONS = [
     ("CNSA", "branchOf", "Sécurité sociale"),
     ("CNSA", "finances", "Établissements et services médico-sociaux"),
     ("CNSA", "finances", "Industriels du secteur médico-social"),
-    ("CNSA", "hasMission", "Veille à l'équilibre financier de la branche autonomie de la sécurité sociale"),
+    ("CNSA", "hasMission", "Veille à l'équilibre financier de sa branche de la sécurité sociale"),
     ("ARS", "hasMission", "Sont chargées du pilotage régional de l'e-santé"),
     ("ARS", "hasMission", "Organisent la mise en œuvre de l'e-santé en région"),
     ("GRADeS", "preferredOperatorOf", "ARS"),
