@@ -192,3 +192,30 @@ def test_missing_file_is_a_clean_error(run_cli, tmp_path: Path) -> None:
     result = run_cli("validate", str(tmp_path / "absent.ttl"))
     assert_clean_error(result)
     assert "absent.ttl" in result.stderr
+
+
+def test_rdfxml_dtd_hidden_in_utf16_is_still_refused(run_cli, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("UTF16-SECRET")
+    xxe = tmp_path / "xxe16.rdf"
+    xxe.write_text(
+        '<?xml version="1.0" encoding="UTF-16"?>\n'
+        f'<!DOCTYPE r [ <!ENTITY s SYSTEM "{secret.as_uri()}"> ]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:ex="http://example.org/">\n'
+        '  <rdf:Description rdf:about="http://example.org/a"><ex:p>&s;</ex:p>'
+        "</rdf:Description>\n</rdf:RDF>\n",
+        encoding="utf-16",
+    )
+    result = run_cli("validate", "--format", "json", str(xxe))
+    assert_clean_error(result)
+    assert "DOCTYPE" in result.stderr
+    assert "UTF16-SECRET" not in result.stdout + result.stderr
+
+
+def test_empty_turtle_file_is_an_empty_graph(run_cli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("")
+    result = run_cli("validate", str(empty))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 violations, 0 warnings"

@@ -105,5 +105,5 @@ def test_actor_involvement_follows_the_actor_parameter(capsys) -> None:
 
 def test_english_answers_use_english_labels(capsys) -> None:
     answer = run_query(capsys, "corridors", "--format", "csv", "--lang", "en")
-    assert "Community medicine,,Wave 1" in answer
+    assert "Office-based medicine,,Wave 1" in answer
     assert "Médecine de ville" not in answer

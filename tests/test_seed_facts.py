@@ -81,7 +81,7 @@ RELATIONS = [
     ("PSC", "authenticationMeans", "e-CPS"),
     ("MSSanté", "targetAudience", "Professionnels habilités"),
     ("MSSanté", "targetAudience", "Citoyens"),
-    ("MES", "targetAudience", "Usagers"),
+    ("MES", "concerns", "Usagers"),
     ("ApCV", "dematerialises", "Carte Vitale"),
     ("Ordonnance numérique", "integratedIn", "LPS"),
     ("Ordonnance numérique", "dematerialises", "Prescription"),

@@ -19,8 +19,8 @@ LANGS = ("fr", "en")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from segur_kg.export import FORMATS as EXPORT_FORMATS
     from segur_kg.formatting import RESULT_FORMATS
-    from segur_kg.serialize import EXPORT_FORMATS
     from segur_kg.stats import STATS_FORMATS
     from segur_kg.validate import REPORT_FORMATS
 
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=REPORT_FORMATS, default="text")
 
     export = commands.add_parser("export", help="write the whole graph in one RDF format")
-    export.add_argument("--format", choices=tuple(EXPORT_FORMATS), default="ttl")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="ttl")
     export.add_argument("--infer", action="store_true", help="export the OWL 2 RL closure")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE (atomically) instead of standard output")
@@ -204,9 +204,13 @@ def _write(text: str) -> None:
 
 
 def _write_bytes(data: bytes) -> None:
-    # Always UTF-8, whatever the locale says.
+    # Always UTF-8, whatever the locale says. A write into a pipe the reader has closed can
+    # report a short count instead of failing; writing the rest then raises BrokenPipeError.
     sys.stdout.flush()
-    sys.stdout.buffer.write(data)
+    view = memoryview(data)
+    while view:
+        written = sys.stdout.buffer.write(view)
+        view = view[written:]
     sys.stdout.buffer.flush()
 
 

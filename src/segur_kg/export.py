@@ -7,13 +7,15 @@ from pathlib import Path
 from segur_kg import paths
 from segur_kg.atomic import write_atomic
 from segur_kg.errors import SegurKgError
-from segur_kg.serialize import EXPORT_FORMATS, serialize
 
-FORMATS = tuple(EXPORT_FORMATS)
+# Kept here rather than imported from serialize, so the command line starts without rdflib.
+FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
 
 
 def export(fmt: str, infer: bool = False) -> bytes:
     """The graph in `fmt`; the same sources always give the same bytes."""
+    from segur_kg.serialize import serialize
+
     if infer:
         from segur_kg.inference import inferred_dataset
 

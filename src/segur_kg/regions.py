@@ -15,7 +15,6 @@ from pathlib import Path
 
 NOS_FILE_NAME = "CodeSystem-TRE-R30-RegionOM.ttl"
 CANONICAL_URL = "https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM"
-FACTS_SOURCE = "https://w3id.org/segur/id/source/fiche-segur"
 
 # English names of the regions: the NOS gives French labels only.
 ENGLISH_NAMES = {
@@ -37,6 +36,14 @@ ENGLISH_NAMES = {
     "84": "Auvergne-Rhône-Alpes",
     "93": "Provence-Alpes-Côte d'Azur",
     "94": "Corsica",
+}
+
+# The NOS writes a few names without their official accents or spacing; the
+# official spelling is kept as an alternative label so both are found.
+OFFICIAL_SPELLINGS = {
+    "11": "Île-de-France",
+    "24": "Centre-Val de Loire",
+    "44": "Grand Est",
 }
 
 _QUERY = """
@@ -121,6 +128,8 @@ def regions_turtle(regions: list[Region]) -> str:
             f"    rdfs:label {name_fr}@fr , {name_en}@en ;",
             f'    skos:notation "{region.code}" ;',
         ]
+        if region.code in OFFICIAL_SPELLINGS:
+            lines.append(f"    skos:altLabel {_turtle_string(OFFICIAL_SPELLINGS[region.code])}@fr ;")
         if region.valid_from:
             lines.append(f'    schema:validFrom "{region.valid_from}"^^xsd:date ;')
         lines += [
@@ -130,7 +139,7 @@ def regions_turtle(regions: list[Region]) -> str:
             f"    rdfs:label {ars_fr}@fr , {ars_en}@en ;",
             f"    segur:coversRegion region:{region.slug} ;",
             "    org:memberOf actor:ars ;",
-            f"    dcterms:source <{CANONICAL_URL}> , <{FACTS_SOURCE}> .",
+            f"    dcterms:source <{CANONICAL_URL}> .",
             "",
         ]
     return "\n".join(lines)

@@ -93,14 +93,14 @@ def render(stats: Stats, fmt: str) -> str:
             },
         }
         return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    lines = [f"triples: {stats.triples}", "", "resources per class:"]
+    lines = [f"triples: {stats.triples}", "resources per class:"]
     width = max((len(name) for name, _ in stats.classes), default=0)
     lines += [f"  {name.ljust(width)}  {count:>6}" for name, count in stats.classes]
     for kind, title, coverage in (
         ("resources", f"resources ({ID}…)", stats.resources),
         ("terms", f"vocabulary terms ({DEF}…)", stats.terms),
     ):
-        lines += ["", f"{title}: {coverage.total}"]
+        lines.append(f"{title}: {coverage.total}")
         for key in _keys(kind):
             count = coverage.counts.get(key, 0)
             lines.append(f"  {key:<14} {count:>6}  {coverage.percent(key):5.1f}%")

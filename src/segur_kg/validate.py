@@ -193,6 +193,10 @@ def render(report: Report, fmt: str) -> str:
     return _text(report)
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _text(report: Report) -> str:
     lines = []
     for r in report.results:
@@ -203,8 +207,9 @@ def _text(report: Report) -> str:
         )
         head = f"{r.severity} {r.requirement or '-'}: {focus}"
         lines.append(f"{head} ({where}): {r.message}" if where else f"{head}: {r.message}")
-    summary = f"{report.count('Violation')} violations, {report.count('Warning')} warnings"
+    summary = f"{_plural(report.count('Violation'), 'violation')}, "
+    summary += _plural(report.count("Warning"), "warning")
     if report.count("Info"):
-        summary += f", {report.count('Info')} infos"
+        summary += ", " + _plural(report.count("Info"), "info")
     lines.append(summary)
     return "\n".join(lines) + "\n"
