@@ -12,7 +12,8 @@ LANGUAGES = ("fr", "en")
 
 
 def label(graph: Graph, node: Node, lang: str = "fr") -> str:
-    """rdfs:label in `lang`, else in the other language, else any plain label, else the IRI."""
+    """rdfs:label in `lang`, else in the other language, else any plain label, else the
+    IRI in its prefixed form (`dcterms:source`) when a prefix is bound, else the IRI."""
     from rdflib import RDFS, Literal, URIRef
 
     if not isinstance(node, URIRef):
@@ -25,7 +26,10 @@ def label(graph: Graph, node: Node, lang: str = "fr") -> str:
     for code in [lang, *other, None]:
         if by_lang.get(code):
             return min(by_lang[code])  # several labels: pick one the same way every time
-    return str(node)
+    try:
+        return graph.namespace_manager.curie(str(node), generate=False)
+    except (KeyError, ValueError):
+        return str(node)
 
 
 def blank_text(node: Node) -> str:

@@ -89,7 +89,9 @@ def _run(data: Graph, ontology: Graph | None, lang: str) -> Report:
     )
     # Labels come from the data and, when validating files, the ontology.
     labelled = data if ontology is None else data + ontology
-    results = _results(report_graph, shapes, labelled, lang)
+    # A resource of a subclass meets a shared property shape once per class shape:
+    # the same result twice says nothing more.
+    results = set(_results(report_graph, shapes, labelled, lang))
     return Report(sorted(results, key=Result.sort_key), report_graph)
 
 
