@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -78,3 +79,27 @@ def dataset():
     from segur_kg.rdf_io import load_dataset
 
     return load_dataset()
+
+
+@pytest.fixture
+def listening_socket():
+    """A local server that counts on nothing connecting to it."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.5)
+    yield server
+    server.close()
+
+
+def assert_no_connection(server: socket.socket) -> None:
+    with pytest.raises(TimeoutError):
+        connection, _ = server.accept()
+        connection.close()
+
+
+def assert_clean_error(result, code: int = 2) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("segur-kg: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1

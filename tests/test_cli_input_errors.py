@@ -3,35 +3,10 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from pathlib import Path
 
-import pytest
-
-
-@pytest.fixture
-def listening_socket():
-    """A local server that counts on nothing connecting to it."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(5)
-    server.settimeout(0.5)
-    yield server
-    server.close()
-
-
-def assert_no_connection(server: socket.socket) -> None:
-    with pytest.raises(TimeoutError):
-        connection, _ = server.accept()
-        connection.close()
-
-
-def assert_clean_error(result, code: int = 2) -> None:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("segur-kg: error: ")
-    assert len(result.stderr.strip().splitlines()) == 1
+from conftest import assert_clean_error, assert_no_connection
 
 
 def test_malformed_turtle_file_reports_file_line_and_column(run_cli, tmp_path: Path) -> None:

@@ -6,31 +6,15 @@ import csv
 import io
 import json
 import re
-import socket
 from pathlib import Path
 
 import pytest
+from conftest import assert_clean_error
 
 from segur_kg.catalog import list_queries
 
 NAMED = [query.name for query in list_queries()]
 WITH_EXAMPLE = [query for query in list_queries() if query.examples]
-
-
-def assert_clean_error(result, code: int = 2) -> None:
-    assert result.returncode == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("segur-kg: error: ")
-
-
-@pytest.fixture
-def listening_socket():
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(5)
-    server.settimeout(0.5)
-    yield server
-    server.close()
 
 
 def test_list_shows_every_named_query_sorted_with_its_question(run_cli) -> None:
