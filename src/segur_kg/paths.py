@@ -50,9 +50,12 @@ def queries_dir() -> Path:
 
 
 def data_files() -> list[Path]:
-    """Top-level data/*.ttl, sorted so loading order never changes."""
+    """data/*.ttl, then the NOS concept schemes data/nos/*.ttl, each sorted so the
+    loading order never changes."""
     folder = data_dir()
-    return sorted(folder.glob("*.ttl")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.ttl")) + sorted((folder / "nos").glob("*.ttl"))
 
 
 def display(path: Path) -> str:
