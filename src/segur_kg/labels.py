@@ -14,7 +14,7 @@ LANGUAGES = ("fr", "en")
 def label(graph: Graph, node: Node, lang: str = "fr") -> str:
     """rdfs:label in `lang`, else in the other language, else any plain label, else the
     IRI in its prefixed form (`dcterms:source`) when a prefix is bound, else the IRI."""
-    from rdflib import RDFS, Literal, URIRef
+    from rdflib import RDFS, SKOS, Literal, URIRef
 
     if not isinstance(node, URIRef):
         return str(node) if isinstance(node, Literal) else blank_text(node)
@@ -22,6 +22,11 @@ def label(graph: Graph, node: Node, lang: str = "fr") -> str:
     for value in graph.objects(node, RDFS.label):
         if isinstance(value, Literal):
             by_lang.setdefault(value.language, []).append(str(value))
+    if not by_lang:
+        # NOS concepts are named by skos:prefLabel only.
+        for value in graph.objects(node, SKOS.prefLabel):
+            if isinstance(value, Literal):
+                by_lang.setdefault(value.language, []).append(str(value))
     other = [code for code in LANGUAGES if code != lang]
     for code in [lang, *other, None]:
         if by_lang.get(code):

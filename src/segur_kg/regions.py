@@ -127,6 +127,7 @@ def regions_turtle(regions: list[Region]) -> str:
             f"region:{region.slug} a segur:Region ;",
             f"    rdfs:label {name_fr}@fr , {name_en}@en ;",
             f'    skos:notation "{region.code}" ;',
+            f"    skos:exactMatch <{CANONICAL_URL}/{region.code}> ;",
         ]
         if region.code in OFFICIAL_SPELLINGS:
             lines.append(f"    skos:altLabel {_turtle_string(OFFICIAL_SPELLINGS[region.code])}@fr ;")
@@ -138,6 +139,7 @@ def regions_turtle(regions: list[Region]) -> str:
             f"actor:ars-{region.slug} a segur:RegionalHealthAgency ;",
             f"    rdfs:label {ars_fr}@fr , {ars_en}@en ;",
             f"    segur:coversRegion region:{region.slug} ;",
+            f"    dcterms:spatial <{CANONICAL_URL}/{region.code}> ;",
             "    org:memberOf actor:ars ;",
             f"    dcterms:source <{CANONICAL_URL}> .",
             "",

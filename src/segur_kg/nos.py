@@ -1,0 +1,248 @@
+"""Convert NOS terminologies of the ANS, published as FHIR RDF CodeSystems, into
+SKOS concept schemes.
+
+Every NOS code system has the same shape: one `fhir:CodeSystem` with its canonical
+URL, OID, version and dates, and its codes in an `rdf:List` under `fhir:concept`;
+each code has a `display`, `designation`s (short and long labels) and `property`s
+(`dateValid`, `dateFin`, `dateMaj`). Nothing here depends on a particular code system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from segur_kg import paths
+from segur_kg.errors import SegurKgError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+FHIR = "http://hl7.org/fhir/"
+ANS = "https://w3id.org/segur/id/actor/ans"
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+
+# How the NOS designations map onto SKOS: the short label is an alternative label,
+# the adapted (long) label explains the code; any other kind is kept as a scope note.
+DESIGNATION_PROPERTIES = {"LibelleCourt": "altLabel", "LibelleAdapte": "definition"}
+
+
+@dataclass
+class Concept:
+    code: str
+    display: str
+    designations: list[tuple[str, str]] = field(default_factory=list)
+    properties: dict[str, list[object]] = field(default_factory=dict)
+    children: list[Concept] = field(default_factory=list)
+
+
+@dataclass
+class CodeSystem:
+    canonical: str
+    name: str
+    title: str | None
+    description: str | None
+    oid: str | None
+    version: str | None
+    date: object | None
+    status: str | None
+    concepts: list[Concept]
+
+
+def concept_iri(canonical: str, code: str) -> str:
+    """Stable concept IRI: the code system's canonical URL, a slash, the code."""
+    return f"{canonical.rstrip('/')}/{quote(code, safe='-._~')}"
+
+
+def read_code_system(path: Path) -> CodeSystem:
+    """Read a FHIR RDF CodeSystem file; a file of another kind is refused clearly."""
+    from rdflib import RDF, URIRef
+
+    from segur_kg.rdf_io import new_graph, parse_file
+
+    graph = new_graph()
+    parse_file(path, graph)
+    systems = sorted(graph.subjects(RDF.type, URIRef(FHIR + "CodeSystem")), key=str)
+    shown = paths.display(path)
+    if not systems:
+        raise SegurKgError(
+            f"{shown}: not a FHIR CodeSystem (no resource typed fhir:CodeSystem); "
+            "give a NOS code system published in FHIR RDF (Turtle)"
+        )
+    if len(systems) > 1:
+        raise SegurKgError(f"{shown}: holds {len(systems)} FHIR CodeSystems; give one per file")
+    system = systems[0]
+    canonical = _value(graph, system, "url")
+    if not canonical:
+        raise SegurKgError(f"{shown}: the CodeSystem has no canonical url (fhir:url); it cannot be named")
+    concepts = [_concept(graph, node, shown) for node in _list(graph, system, "concept")]
+    return CodeSystem(
+        canonical=str(canonical),
+        name=str(_value(graph, system, "name") or _value(graph, system, "id") or canonical),
+        title=_text(_value(graph, system, "title")),
+        description=_text(_value(graph, system, "description")),
+        oid=_oid(graph, system),
+        version=_text(_value(graph, system, "version")),
+        date=_value(graph, system, "date"),
+        status=_text(_value(graph, system, "status")),
+        concepts=concepts,
+    )
+
+
+def _value(graph: Graph, node: Node, name: str) -> Node | None:
+    """The `fhir:v` of a FHIR primitive (`node fhir:name [ fhir:v value ]`)."""
+    from rdflib import URIRef
+
+    holder = graph.value(node, URIRef(FHIR + name))
+    return None if holder is None else graph.value(holder, URIRef(FHIR + "v"))
+
+
+def _text(value: Node | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _list(graph: Graph, node: Node, name: str) -> list[Node]:
+    """Members of the rdf:List(s) under `fhir:name`, in list order."""
+    from rdflib import URIRef
+    from rdflib.collection import Collection
+
+    items: list[Node] = []
+    for head in graph.objects(node, URIRef(FHIR + name)):
+        items.extend(Collection(graph, head))
+    return items
+
+
+def _oid(graph: Graph, system: Node) -> str | None:
+    from rdflib import URIRef
+
+    for identifier in _list(graph, system, "identifier"):
+        value = _value(graph, identifier, "value")
+        if value is not None and str(value).startswith("urn:oid:"):
+            return str(value)
+    # A single identifier may also be given without a list.
+    for identifier in graph.objects(system, URIRef(FHIR + "identifier")):
+        value = _value(graph, identifier, "value")
+        if value is not None and str(value).startswith("urn:oid:"):
+            return str(value)
+    return None
+
+
+def _concept(graph: Graph, node: Node, shown: str) -> Concept:
+    code = _value(graph, node, "code")
+    if code is None:
+        raise SegurKgError(f"{shown}: a concept has no code (fhir:code); fix the code system file")
+    concept = Concept(code=str(code), display=str(_value(graph, node, "display") or code))
+    for designation in _list(graph, node, "designation"):
+        use = graph.value(designation, _fhir("use"))
+        kind = _value(graph, use, "code") if use is not None else None
+        value = _value(graph, designation, "value")
+        if value is not None:
+            concept.designations.append((str(kind) if kind is not None else "", str(value)))
+    for prop in _list(graph, node, "property"):
+        key = _value(graph, prop, "code")
+        value = _value(graph, prop, "value")
+        if key is not None and value is not None:
+            concept.properties.setdefault(str(key), []).append(value)
+    concept.children = [_concept(graph, child, shown) for child in _list(graph, node, "concept")]
+    return concept
+
+
+def _fhir(name: str):  # noqa: ANN202 - rdflib is imported lazily
+    from rdflib import URIRef
+
+    return URIRef(FHIR + name)
+
+
+def to_skos(system: CodeSystem, today: dt.date | None = None) -> Graph:
+    """The SKOS concept scheme of a code system. A code whose `dateFin` is on or
+    before `today` is closed: it is kept, marked `owl:deprecated`."""
+    from rdflib import OWL, RDF, SKOS, Literal, URIRef
+    from rdflib.namespace import DCTERMS
+
+    from segur_kg.rdf_io import new_graph
+
+    today = today or dt.date.today()
+    schema = "https://schema.org/"
+    graph = new_graph()
+    scheme = URIRef(system.canonical)
+    graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+    title = system.title or system.name
+    graph.add((scheme, DCTERMS.title, Literal(title, lang="fr")))
+    graph.add((scheme, SKOS.prefLabel, Literal(title, lang="fr")))
+    graph.add((scheme, SKOS.notation, Literal(system.name)))
+    if system.description:
+        graph.add((scheme, DCTERMS.description, Literal(system.description, lang="fr")))
+    if system.oid:
+        graph.add((scheme, DCTERMS.identifier, Literal(system.oid)))
+    if system.version:
+        graph.add((scheme, OWL.versionInfo, Literal(system.version)))
+    if system.date is not None:
+        graph.add((scheme, DCTERMS.modified, system.date))
+    graph.add((scheme, DCTERMS.publisher, URIRef(ANS)))
+    graph.add((scheme, DCTERMS.license, URIRef(CC0)))
+    graph.add((scheme, DCTERMS.source, URIRef(system.canonical)))
+
+    def add(concept: Concept, parent: URIRef | None) -> None:
+        node = URIRef(concept_iri(system.canonical, concept.code))
+        graph.add((node, RDF.type, SKOS.Concept))
+        graph.add((node, SKOS.inScheme, scheme))
+        graph.add((node, SKOS.notation, Literal(concept.code)))
+        graph.add((node, SKOS.prefLabel, Literal(concept.display, lang="fr")))
+        if parent is None:
+            graph.add((node, SKOS.topConceptOf, scheme))
+            graph.add((scheme, SKOS.hasTopConcept, node))
+        else:
+            graph.add((node, SKOS.broader, parent))
+            graph.add((parent, SKOS.narrower, node))
+        for kind, text in concept.designations:
+            if text == concept.display:
+                continue  # SKOS keeps preferred and alternative labels disjoint
+            target = DESIGNATION_PROPERTIES.get(kind, "scopeNote")
+            graph.add((node, SKOS[target], Literal(text, lang="fr")))
+        for value in concept.properties.get("dateValid", []):
+            graph.add((node, URIRef(schema + "validFrom"), value))
+        for value in concept.properties.get("dateMaj", []):
+            graph.add((node, DCTERMS.modified, value))
+        for value in concept.properties.get("dateFin", []):
+            graph.add((node, URIRef(schema + "validThrough"), value))
+            if _date(value) is not None and _date(value) <= today:
+                graph.add((node, OWL.deprecated, Literal(True)))
+        for child in concept.children:
+            add(child, node)
+
+    for concept in system.concepts:
+        add(concept, None)
+    return graph
+
+
+def _date(value: Node) -> dt.date | None:
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value))
+    return dt.date(*map(int, match.groups())) if match else None
+
+
+def output_name(system: CodeSystem) -> str:
+    """File name of a converted scheme: its NOS name, e.g. TRE_R30-RegionOM.ttl."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", system.name).strip("-") + ".ttl"
+
+
+def import_files(files: list[Path], out_dir: Path) -> list[Path]:
+    """Convert each file; nothing is written unless every file converts."""
+    from segur_kg.atomic import write_atomic
+    from segur_kg.serialize import serialize
+
+    if not out_dir.is_dir():
+        raise SegurKgError(f"{out_dir}: no such folder; create it or choose another -o folder")
+    converted = []
+    for path in files:
+        if not path.is_file():
+            raise SegurKgError(f"{path}: no such file; give the path of a FHIR CodeSystem file")
+        system = read_code_system(path)
+        converted.append((out_dir / output_name(system), serialize(to_skos(system), "ttl")))
+    for target, data in converted:
+        write_atomic(target, data)
+    return [target for target, _ in converted]
