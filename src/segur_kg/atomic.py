@@ -8,7 +8,14 @@ from pathlib import Path
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
+    """Write to a temporary file in the same folder, then rename over the target.
+
+    A symbolic link is written through (its target is replaced, the link stays); a
+    target that exists but is not a regular file (a device, a pipe, a folder) is
+    refused, since renaming over it would replace it."""
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        raise NotRegularFileError(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # mkstemp makes the file private; give it the permissions a plain open() would.
@@ -21,6 +28,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class NotRegularFileError(OSError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists and is not a regular file")
+        self.strerror = "it exists and is not a regular file"
+        self.filename = str(path)
 
 
 def _umask() -> int:

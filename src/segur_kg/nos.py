@@ -244,5 +244,10 @@ def import_files(files: list[Path], out_dir: Path) -> list[Path]:
         system = read_code_system(path)
         converted.append((out_dir / output_name(system), serialize(to_skos(system), "ttl")))
     for target, data in converted:
-        write_atomic(target, data)
+        try:
+            write_atomic(target, data)
+        except OSError as exc:
+            raise SegurKgError(
+                f"{target}: cannot write the scheme ({exc.strerror}); check the -o folder"
+            ) from None
     return [target for target, _ in converted]

@@ -73,7 +73,23 @@ def prepare(text: str, source: str = "--sparql") -> Query:
     except Exception as exc:  # e.g. an undeclared prefix, reported by the algebra translator
         raise SegurKgError(f"{source}: invalid SPARQL ({_one_line(exc)}); fix the query") from None
     _refuse_outside_access(query, source)
+    _order_star_projection(query, text)
     return query
+
+
+def _order_star_projection(query: Query, text: str) -> None:
+    """For SELECT *, list the variables in the order they first appear in the text:
+    rdflib collects them in a set, whose order changes from one run to the next."""
+    import re
+
+    algebra = query.algebra
+    if algebra.name != "SelectQuery" or not re.search(
+            r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", text, re.IGNORECASE):
+        return
+    positions = {}
+    for match in re.finditer(r"[?$]([A-Za-z0-9_\u00B7-\uFFFF]+)", text):
+        positions.setdefault(match.group(1), match.start())
+    algebra["PV"] = sorted(algebra["PV"], key=lambda v: (positions.get(str(v), len(text)), str(v)))
 
 
 def _is_update(text: str) -> bool:
