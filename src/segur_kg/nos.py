@@ -185,7 +185,6 @@ def to_skos(system: CodeSystem, today: dt.date | None = None) -> Graph:
         graph.add((scheme, DCTERMS.modified, system.date))
     graph.add((scheme, DCTERMS.publisher, URIRef(ANS)))
     graph.add((scheme, DCTERMS.license, URIRef(CC0)))
-    graph.add((scheme, DCTERMS.source, URIRef(system.canonical)))
 
     def add(concept: Concept, parent: URIRef | None) -> None:
         node = URIRef(concept_iri(system.canonical, concept.code))
