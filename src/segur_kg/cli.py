@@ -19,7 +19,8 @@ LANGS = ("fr", "en")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from segur_kg.export import FORMATS as EXPORT_FORMATS
+    from segur_kg.export import CHOICES as EXPORT_FORMATS
+    from segur_kg.export import TABLE_LANGS
     from segur_kg.formatting import RESULT_FORMATS
     from segur_kg.stats import STATS_FORMATS
     from segur_kg.validate import REPORT_FORMATS
@@ -53,14 +54,71 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--lang", choices=LANGS, default="fr", help="language of messages")
     validate.add_argument("--format", choices=REPORT_FORMATS, default="text")
 
-    export = commands.add_parser("export", help="write the whole graph in one RDF format")
+    export = commands.add_parser(
+        "export", help="write the whole graph in one RDF format, a JSON-LD frame or a CSV table")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="ttl")
     export.add_argument("--infer", action="store_true", help="export the OWL 2 RL closure")
+    export.add_argument("--frame", metavar="NAME",
+                        help="with --format jsonld: shape the output by ontology/frames/NAME.json")
+    export.add_argument("--table", metavar="NAME",
+                        help="with --format csv (required): the table to write, e.g. actors")
+    export.add_argument("--lang", choices=TABLE_LANGS,
+                        help="with --format csv: language of labels and headers (default fr)")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
                         help="write to FILE (atomically) instead of standard output")
 
+    nos = commands.add_parser("nos", help="convert NOS terminologies (FHIR RDF) to SKOS")
+    nos_commands = nos.add_subparsers(dest="nos_command", metavar="ACTION", required=True)
+    nos_import = nos_commands.add_parser(
+        "import", help="write one SKOS concept scheme (Turtle) per FHIR CodeSystem file")
+    nos_import.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                            help="NOS code systems in FHIR RDF (Turtle)")
+    nos_import.add_argument("-o", "--output", type=Path, default=Path("."), metavar="DIR",
+                            help="folder to write the schemes to (default: the current folder)")
+
+    describe = commands.add_parser("describe", help="print the VoID + DCAT description")
+    describe.add_argument("--format", choices=("ttl", "jsonld", "nt"), default="ttl")
+    describe.add_argument("--base-url", metavar="URL",
+                          help="where releases are published (download URLs start with it)")
+    describe.add_argument("-o", "--output", type=Path, metavar="FILE",
+                          help="write to FILE (atomically) instead of standard output")
+
+    release = commands.add_parser("release", help="build dist/segur-kg-VERSION/ with checksums")
+    release.add_argument("-o", "--output", type=Path, default=Path("dist"), metavar="DIR",
+                         help="folder to build the release in (default: dist)")
+    release.add_argument("--force", action="store_true", help="replace an existing release")
+    release.add_argument("--base-url", metavar="URL",
+                         help="where releases are published (download URLs start with it)")
+
+    diff = commands.add_parser("diff", help="semantic diff of two RDF files or folders")
+    diff.add_argument("old", type=Path, metavar="OLD", help="an RDF file or a folder")
+    diff.add_argument("new", type=Path, metavar="NEW", help="an RDF file or a folder")
+    diff.add_argument("--format", choices=("text", "md"), default="text")
+    diff.add_argument("--lang", choices=LANGS, default="fr", help="language of labels")
+
+    docs = commands.add_parser("docs", help="generate the documentation site (static HTML)")
+    docs.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                      help="folder of the site; a site made earlier there is replaced")
+    docs.add_argument("--lang", choices=LANGS, default="fr", help="language of the pages")
+
     stats = commands.add_parser("stats", help="count triples, resources and labels")
     stats.add_argument("--format", choices=STATS_FORMATS, default="table")
+
+    serve = commands.add_parser(
+        "serve", help="serve the graph over HTTP: SPARQL endpoint, IRIs, HTML pages")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    serve.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                       help="kill a query after S seconds (default 30)")
+    serve.add_argument("--max-rows", type=int, default=10_000, metavar="N",
+                       help="return at most N rows or triples per query (default 10000)")
+    serve.add_argument("--workers", type=int, default=2, metavar="N",
+                       help="query worker processes (default 2)")
+    serve.add_argument("--base-iri", metavar="IRI",
+                       help="address the links point to, e.g. https://w3id.org/segur/ "
+                            "(default: http://HOST:PORT/)")
+    serve.add_argument("--no-infer", action="store_true",
+                       help="serve the asserted triples only, without the OWL 2 RL closure")
     return parser
 
 
@@ -94,8 +152,16 @@ def _dispatch(argv: list[str] | None) -> int:
         return _validate(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "nos":
+        return _nos_import(args)
+    if args.command in ("describe", "release", "diff"):
+        return _publishing(args)
+    if args.command == "docs":
+        return _docs(args)
     if args.command == "stats":
         return _stats(args)
+    if args.command == "serve":
+        return _serve(args)
     parser.print_help(sys.stderr)
     return EXIT_INPUT
 
@@ -179,11 +245,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from segur_kg.export import check_output, export, write_output
+    from segur_kg.export import check_options, check_output, export, write_output
 
+    check_options(args.format, args.frame, args.table, args.lang)
     if args.output is not None:
         check_output(args.output)  # fail before the slow part
-    data = export(args.format, args.infer)
+    data = export(args.format, args.infer, frame=args.frame, table=args.table, lang=args.lang)
     if args.output is None:
         _write_bytes(data)
     else:
@@ -216,3 +283,58 @@ def _write_bytes(data: bytes) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _nos_import(args: argparse.Namespace) -> int:
+    from segur_kg.nos import import_files
+    from segur_kg.paths import display
+
+    for written in import_files(args.files, args.output):
+        print(f"wrote {display(written)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _publishing(args: argparse.Namespace) -> int:
+    """describe, release and diff."""
+    if args.command == "describe":
+        from segur_kg.describe import describe, render
+        from segur_kg.export import check_output, write_output
+        from segur_kg.rdf_io import load_dataset
+
+        if args.output is not None:
+            check_output(args.output)
+        data = render(describe(load_dataset(), base_url=args.base_url), args.format)
+        if args.output is None:
+            _write_bytes(data)
+        else:
+            write_output(args.output, data)
+        return EXIT_OK
+    if args.command == "release":
+        from segur_kg.release import CHECKSUMS, build
+
+        target = build(args.output, args.force, args.base_url)
+        _write((target / CHECKSUMS).read_text(encoding="utf-8"))
+        print(f"wrote {target}", file=sys.stderr)
+        return EXIT_OK
+    from segur_kg.diff import run
+
+    text, differs = run(args.old, args.new, args.format, args.lang)
+    _write(text)
+    return 1 if differs else EXIT_OK
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from segur_kg.docs import build_site
+
+    summary = build_site(args.output, args.lang)
+    _write(f"wrote {summary.pages} pages ({summary.resources} resources, {summary.classes} "
+           f"classes) and {summary.diagrams} diagrams to {args.output}\n")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from segur_kg.server import Settings, serve
+
+    serve(Settings(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows,
+                   workers=args.workers, base_iri=args.base_iri, infer=not args.no_infer))
+    return EXIT_OK

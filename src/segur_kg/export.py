@@ -1,4 +1,5 @@
-"""Export the whole graph (vocabulary + data), optionally closed under inference."""
+"""Export the whole graph (vocabulary + data), optionally closed under inference: in an RDF
+format, as a framed JSON-LD document, or as one CSV table."""
 
 from __future__ import annotations
 
@@ -10,12 +11,45 @@ from segur_kg.errors import SegurKgError
 
 # Kept here rather than imported from serialize, so the command line starts without rdflib.
 FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
+TABLE_FORMAT = "csv"
+CHOICES = (*FORMATS, TABLE_FORMAT)
+TABLE_LANGS = ("fr", "en")
 
 
-def export(fmt: str, infer: bool = False) -> bytes:
+def check_options(fmt: str, frame: str | None, table: str | None, lang: str | None) -> None:
+    """Refuse option combinations that would be silently ignored, before any loading."""
+    if fmt == TABLE_FORMAT:
+        from segur_kg.tables import check_table, table_names
+
+        if table is None:
+            raise SegurKgError(
+                f"--format csv needs --table NAME; tables: {', '.join(table_names())}"
+            )
+        check_table(table)
+        if frame is not None:
+            raise SegurKgError("--frame applies to --format jsonld, not csv; remove --frame")
+        return
+    if table is not None:
+        raise SegurKgError(f"--table applies only to --format csv, not {fmt}; remove --table")
+    if lang is not None:
+        raise SegurKgError(
+            f"--lang applies only to --format csv ({fmt} keeps every language); remove --lang"
+        )
+    if frame is not None:
+        if fmt != "jsonld":
+            raise SegurKgError(f"--frame applies only to --format jsonld, not {fmt}")
+        from segur_kg.jsonld import frame_names
+
+        if frame not in frame_names():
+            raise SegurKgError(
+                f"unknown frame '{frame}'; available frames: {', '.join(frame_names())}"
+            )
+
+
+def export(fmt: str, infer: bool = False, *, frame: str | None = None,
+           table: str | None = None, lang: str | None = None) -> bytes:
     """The graph in `fmt`; the same sources always give the same bytes."""
-    from segur_kg.serialize import serialize
-
+    check_options(fmt, frame, table, lang)
     if infer:
         from segur_kg.inference import inferred_dataset
 
@@ -24,7 +58,19 @@ def export(fmt: str, infer: bool = False) -> bytes:
         from segur_kg.rdf_io import load_dataset
 
         graph = load_dataset()
-    return serialize(graph, fmt)
+    if fmt == TABLE_FORMAT:
+        from segur_kg.tables import to_csv
+
+        return to_csv(graph, table or "", lang or TABLE_LANGS[0])
+    if frame is not None:
+        from segur_kg.jsonld import framed
+
+        return framed(graph, frame)
+    from segur_kg.describe import with_description
+    from segur_kg.serialize import serialize
+
+    # The RDF exports carry the dataset's VoID + DCAT description (segur-kg describe).
+    return serialize(with_description(graph), fmt)
 
 
 def check_output(path: Path) -> None:

@@ -1,14 +1,15 @@
 """Read RDF files safely and build the dataset every command works on.
 
 Untrusted files must never make the parser open a local file or the network, so RDF/XML with a
-DTD and JSON-LD with a remote or imported context are refused before parsing.
+DTD is refused before parsing, and JSON-LD is read by PyLD with a document loader that resolves
+only the shipped context (https://w3id.org/segur/context.jsonld) and refuses every other one.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from segur_kg import paths
 from segur_kg.errors import SegurKgError
@@ -86,8 +87,6 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
         ) from None
     if fmt == "xml":
         _refuse_dtd(raw, shown)
-    if fmt == "json-ld":
-        _refuse_remote_context(raw, shown)
     if fmt in ("turtle", "trig", "nt", "nquads"):
         _check_utf8(raw, shown)
     try:
@@ -101,6 +100,11 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
 
 def _parse_bytes(graph: Graph, raw: bytes, fmt: str, path: Path) -> None:
     public_id = path.resolve().as_uri()
+    if fmt == "json-ld":
+        # PyLD reads JSON-LD: its document loader is the only way out, and ours refuses it.
+        for triple in _jsonld_triples(raw, paths.display(path), public_id):
+            graph.add(triple)
+        return
     if fmt in _QUAD_FORMATS:
         from rdflib import Dataset
 
@@ -150,7 +154,11 @@ def _refuse_dtd(raw: bytes, shown: str) -> None:
             )
 
 
-def _refuse_remote_context(raw: bytes, shown: str) -> None:
+def _jsonld_triples(raw: bytes, shown: str, base: str) -> list:
+    from pyld.jsonld import JsonLdError
+
+    from segur_kg.jsonld import to_triples
+
     try:
         document = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -159,38 +167,14 @@ def _refuse_remote_context(raw: bytes, shown: str) -> None:
         raise SegurKgError(
             f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix the JSON syntax"
         ) from None
-    problem = _find_remote_context(document)
-    if problem:
-        raise SegurKgError(
-            f"{shown}: JSON-LD {problem} is refused because it would be fetched from the network "
-            "or the disk; inline the context as a JSON object"
-        )
-
-
-def _find_remote_context(node: Any) -> str | None:
-    """Describe the first @context/@import that points outside the document, if any."""
-    if isinstance(node, list):
-        for item in node:
-            found = _find_remote_context(item)
-            if found:
-                return found
-        return None
-    if not isinstance(node, dict):
-        return None
-    for key, value in node.items():
-        if key == "@import":
-            return f"@import {json.dumps(value)}"
-        if key == "@context":
-            contexts = value if isinstance(value, list) else [value]
-            for context in contexts:
-                if isinstance(context, str):
-                    return f"@context {json.dumps(context)}"
-                if context is not None and not isinstance(context, dict):
-                    return f"@context {json.dumps(context)}"
-        found = _find_remote_context(value)
-        if found:
-            return found
-    return None
+    try:
+        return to_triples(document, base)
+    except SegurKgError as exc:
+        raise SegurKgError(f"{shown}: {exc.message}") from None
+    except JsonLdError as exc:
+        what = " ".join(str(exc.args[0] if exc.args else exc.code).split())[:200]
+        code = f"{exc.code}: " if exc.code else ""
+        raise SegurKgError(f"{shown}: invalid JSON-LD ({code}{what}); fix the document") from None
 
 
 def _position(text: str, index: int) -> tuple[int, int]:

@@ -2,12 +2,12 @@
 
 rdflib's serializers follow the store's iteration order and label blank nodes at random, both of
 which change with PYTHONHASHSEED. So blank nodes are renamed canonically, triples are inserted in
-sorted order into a fresh graph, N-Triples lines are sorted and JSON-LD is sorted after the fact.
+sorted order into a fresh graph and N-Triples lines are sorted; JSON-LD is compacted from those
+sorted lines (see jsonld.py).
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
@@ -75,6 +75,10 @@ def _triple_key(triple: tuple[Any, Any, Any]) -> tuple[str, str, str]:
 
 def serialize(graph: Graph, fmt: str) -> bytes:
     """Serialize in one of EXPORT_FORMATS, byte-for-byte reproducible."""
+    if fmt == "jsonld":
+        from segur_kg.jsonld import compacted
+
+        return compacted(graph)  # built from serialize(graph, "nt")
     fixed = canonical(graph)
     rdflib_format = EXPORT_FORMATS[fmt]
     if fmt == "nt":
@@ -91,28 +95,5 @@ def serialize(graph: Graph, fmt: str) -> bytes:
         for triple in fixed:
             named.add(triple)
         return dataset.serialize(format="trig", encoding="utf-8")
-    if fmt == "jsonld":
-        context = {prefix: str(ns) for prefix, ns in sorted(fixed.namespaces()) if prefix}
-        text = fixed.serialize(format="json-ld", context=context, encoding="utf-8")
-        document = _sort_jsonld(json.loads(text))
-        out = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
-        return (out + "\n").encode("utf-8")
     return fixed.serialize(format=rdflib_format, encoding="utf-8")
 
-
-def _sort_jsonld(node: Any, key: str | None = None) -> Any:
-    """Sort node lists by @id and value arrays by content; @list order is meaningful and kept."""
-    if isinstance(node, dict):
-        return {k: _sort_jsonld(v, k) for k, v in node.items()}
-    if isinstance(node, list):
-        items = [_sort_jsonld(item) for item in node]
-        if key == "@list":
-            return items
-        return sorted(items, key=_json_key)
-    return node
-
-
-def _json_key(item: Any) -> tuple[str, str]:
-    if isinstance(item, dict) and "@id" in item:
-        return (str(item["@id"]), json.dumps(item, sort_keys=True, ensure_ascii=False))
-    return ("", json.dumps(item, sort_keys=True, ensure_ascii=False))

@@ -1,0 +1,358 @@
+"""A VoID + DCAT description of the dataset: what it is, how big, what it links to, where to get it.
+
+The counts (void:triples, void:classes, …) are those of the graph the description is computed
+from: the vocabulary, the data and the NOS schemes, without the description itself, so they
+equal what `segur-kg stats` reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from segur_kg import paths
+from segur_kg.rdf_io import DEF, ID, ONTOLOGY_IRI
+
+if TYPE_CHECKING:
+    from rdflib import Graph, URIRef
+
+DATASET_IRI = f"{ID}dataset/segur-kg"
+PUBLISHER_IRI = "https://w3id.org/segur"
+# Where releases are meant to be published; a distribution's download URL is this base, the
+# version and the file's path inside the release folder.
+RELEASE_BASE = "https://w3id.org/segur/release/"
+DESCRIBE_FORMATS = ("ttl", "jsonld", "nt")
+
+VOID = "http://rdfs.org/ns/void#"
+SPDX = "http://spdx.org/rdf/terms#"
+IANA = "https://www.iana.org/assignments/media-types/"
+
+# Media type and file name of each export format; a test checks every export format is here.
+MEDIA_TYPES: dict[str, str] = {
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "xml": "application/rdf+xml",
+    "trig": "application/trig",
+    "csv": "text/csv",
+}
+FORMAT_NAMES: dict[str, tuple[str, str]] = {  # (fr, en)
+    "ttl": ("Turtle", "Turtle"),
+    "nt": ("N-Triples", "N-Triples"),
+    "jsonld": ("JSON-LD", "JSON-LD"),
+    "xml": ("RDF/XML", "RDF/XML"),
+    "trig": ("TriG", "TriG"),
+    "csv": ("Tableau CSV", "CSV table"),
+}
+EXTENSIONS: dict[str, str] = {"xml": "rdf"}  # RDF/XML files conventionally end in .rdf
+
+TITLE = {
+    "fr": "Graphe de connaissances du Ségur du numérique en santé",
+    "en": "Knowledge graph of the Ségur digital health programme",
+}
+DESCRIPTION = {
+    "fr": "Le programme Ségur du numérique en santé en données liées : son vocabulaire OWL, "
+    "ses acteurs, plateformes, services socles, couloirs, vagues, catégories de logiciels et "
+    "financements, chaque fait citant sa source, reliés aux nomenclatures NOS de l'ANS.",
+    "en": "France's Ségur digital health programme as linked data: its OWL vocabulary, actors, "
+    "platforms, core services, corridors, waves, software categories and funding, each fact "
+    "citing its source, linked to the NOS terminologies of the ANS.",
+}
+COUNT_NOTE = {
+    "fr": "Les effectifs (void:triples, void:classes, void:properties, "
+    "void:distinctSubjects et partitions) portent sur le vocabulaire, les données et les "
+    "nomenclatures NOS, sans cette description.",
+    "en": "The counts (void:triples, void:classes, void:properties, void:distinctSubjects and "
+    "partitions) are those of the vocabulary, the data and the NOS terminologies, without "
+    "this description.",
+}
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One downloadable file: the whole graph in an RDF format, a framed JSON-LD document
+    (`frame`) or a CSV table in one language (`table`, `lang`)."""
+
+    fmt: str
+    path: str  # inside the release folder, with / separators
+    table: str | None = None
+    lang: str | None = None
+    frame: str | None = None
+
+    @property
+    def slug(self) -> str:
+        if self.frame is not None:
+            return f"{self.fmt}-frame-{self.frame}"
+        if self.table is not None:
+            return f"{self.fmt}-{self.table}-{self.lang}"
+        return self.fmt
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Size and SHA-256 of a distribution's file, known only inside a release."""
+
+    size: int
+    sha256: str
+
+
+def graph_file(fmt: str) -> str:
+    """The release file holding the whole graph in `fmt`."""
+    return f"segur-kg.{EXTENSIONS.get(fmt, fmt)}"
+
+
+def distributions() -> list[Distribution]:
+    """Every export the command offers: each RDF format of export.FORMATS, each JSON-LD
+    frame, each CSV table in each language; in that order, each group sorted."""
+    from segur_kg import export
+    from segur_kg.jsonld import frame_names
+    from segur_kg.tables import table_names
+
+    found = [Distribution(fmt, graph_file(fmt)) for fmt in export.FORMATS]
+    if "jsonld" in export.FORMATS:
+        found += [Distribution("jsonld", f"frames/{name}.jsonld", frame=name)
+                  for name in frame_names()]
+    table_format = export.TABLE_FORMAT
+    found += [Distribution(table_format, f"tables/{name}.{lang}.{table_format}", name, lang)
+              for name in table_names() for lang in export.TABLE_LANGS]
+    return found
+
+
+def nos_schemes() -> list[URIRef]:
+    """The concept schemes declared in data/nos/*.ttl, sorted."""
+    from rdflib import RDF, URIRef
+    from rdflib.namespace import SKOS
+
+    from segur_kg.rdf_io import parse_file
+
+    folder = paths.data_dir() / "nos"
+    schemes: set[URIRef] = set()
+    for path in sorted(folder.glob("*.ttl")) if folder.is_dir() else []:
+        part = parse_file(path)
+        schemes.update(s for s in part.subjects(RDF.type, SKOS.ConceptScheme)
+                       if isinstance(s, URIRef))
+    return sorted(schemes, key=str)
+
+
+def link_counts(graph: Graph, schemes: list[URIRef]) -> dict[tuple[URIRef, URIRef], int]:
+    """(scheme, predicate) → how many statements point from the programme to a concept of the
+    scheme. Statements made by the schemes themselves (concept to concept) are not links."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    member_of: dict[URIRef, URIRef] = {}
+    for scheme in schemes:
+        for concept in graph.subjects(SKOS.inScheme, scheme):
+            if isinstance(concept, URIRef):
+                member_of[concept] = scheme
+    inside = set(member_of) | set(schemes)
+    counts: Counter[tuple[URIRef, URIRef]] = Counter()
+    for subject, predicate, obj in graph:
+        if obj in member_of and subject not in inside and isinstance(predicate, URIRef):
+            counts[(member_of[obj], predicate)] += 1  # type: ignore[index]
+    return dict(counts)
+
+
+def describe(
+    graph: Graph,
+    files: dict[str, FileFacts] | None = None,
+    base_url: str | None = None,
+) -> Graph:
+    """The description of `graph`. `files` maps a distribution's release path to its size and
+    checksum; they are stated only for the files given."""
+    from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
+    from rdflib.namespace import DCAT, DCTERMS, FOAF
+
+    from segur_kg.metadata import metadata
+    from segur_kg.rdf_io import new_graph
+    from segur_kg.serialize import canonical
+
+    void = Namespace(VOID)
+    spdx = Namespace(SPDX)
+    dcat = Namespace(str(DCAT))  # rdflib's closed DCAT namespace predates dcat:version
+    meta = metadata()
+    files = files or {}
+    base = (base_url or RELEASE_BASE).rstrip("/") + "/"
+    release_url = f"{base}{meta.version}/"
+
+    out = new_graph()
+    out.bind("void", void)
+    out.bind("spdx", spdx)
+    dataset = URIRef(DATASET_IRI)
+    publisher = URIRef(PUBLISHER_IRI)
+
+    out.add((dataset, RDF.type, void.Dataset))
+    out.add((dataset, RDF.type, DCAT.Dataset))
+    for lang in ("fr", "en"):
+        out.add((dataset, DCTERMS.title, Literal(TITLE[lang], lang=lang)))
+        out.add((dataset, RDFS.label, Literal(TITLE[lang], lang=lang)))
+        out.add((dataset, DCTERMS.description, Literal(DESCRIPTION[lang], lang=lang)))
+        out.add((dataset, RDFS.comment, Literal(COUNT_NOTE[lang], lang=lang)))
+    for code in ("fr", "en"):
+        out.add((dataset, DCTERMS.language,
+                 URIRef(f"http://id.loc.gov/vocabulary/iso639-1/{code}")))
+    out.add((dataset, DCTERMS.license, URIRef(meta.license_iri)))
+    out.add((dataset, OWL.versionInfo, Literal(meta.version)))
+    out.add((dataset, dcat.version, Literal(meta.version)))
+    out.add((dataset, DCTERMS.publisher, publisher))
+    out.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
+    out.add((dataset, void.uriSpace, Literal(ID)))
+    out.add((dataset, void.exampleResource, URIRef(f"{ID}actor/ans")))
+    out.add((dataset, DCAT.landingPage, URIRef("https://esante.gouv.fr/segur")))
+    out.add((publisher, RDF.type, FOAF.Agent))
+    out.add((publisher, FOAF.name, Literal("segur-kg")))
+
+    _add_counts(out, dataset, graph, void)
+    _add_linksets(out, dataset, graph, void)
+
+    for dist in distributions():
+        node = URIRef(f"{DATASET_IRI}/distribution/{dist.slug}")
+        url = URIRef(release_url + dist.path)
+        out.add((dataset, DCAT.distribution, node))
+        out.add((node, RDF.type, DCAT.Distribution))
+        for lang, title in _titles(dist).items():
+            out.add((node, DCTERMS.title, Literal(title, lang=lang)))
+        out.add((node, DCAT.mediaType, URIRef(IANA + MEDIA_TYPES[dist.fmt])))
+        out.add((node, DCAT.downloadURL, url))
+        out.add((node, DCAT.accessURL, URIRef(release_url)))
+        out.add((node, DCTERMS.license, URIRef(meta.license_iri)))
+        if dist.table is None and dist.frame is None:
+            out.add((dataset, void.dataDump, url))
+        if dist.lang is not None:
+            out.add((node, DCTERMS.language,
+                     URIRef(f"http://id.loc.gov/vocabulary/iso639-1/{dist.lang}")))
+        facts = files.get(dist.path)
+        if facts is not None:
+            out.add((node, DCAT.byteSize, Literal(facts.size, datatype=XSD.nonNegativeInteger)))
+            checksum = URIRef(f"{node}/sha256")
+            out.add((node, spdx.checksum, checksum))
+            out.add((checksum, RDF.type, spdx.Checksum))
+            out.add((checksum, spdx.algorithm, spdx.checksumAlgorithm_sha256))
+            out.add((checksum, spdx.checksumValue, Literal(facts.sha256, datatype=XSD.hexBinary)))
+    copy = canonical(out)
+    copy.bind("void", void)
+    copy.bind("spdx", spdx)
+    return copy
+
+
+def _titles(dist: Distribution) -> dict[str, str]:
+    fr, en = FORMAT_NAMES.get(dist.fmt, (dist.fmt, dist.fmt))
+    if dist.frame is not None:
+        return {"fr": f"{TITLE['fr']} ({fr}, cadre « {dist.frame} »)",
+                "en": f"{TITLE['en']} ({en}, frame '{dist.frame}')"}
+    if dist.table is not None:
+        return {"fr": f"{TITLE['fr']} ({fr} « {dist.table} », {dist.lang})",
+                "en": f"{TITLE['en']} ({en} '{dist.table}', {dist.lang})"}
+    return {"fr": f"{TITLE['fr']} ({fr})", "en": f"{TITLE['en']} ({en})"}
+
+
+def _add_counts(out: Graph, dataset: URIRef, graph: Graph, void) -> None:  # noqa: ANN001
+    from rdflib import RDF, URIRef
+
+    classes: dict[URIRef, set] = defaultdict(set)
+    for subject, klass in graph.subject_objects(RDF.type):
+        if isinstance(klass, URIRef):
+            classes[klass].add(subject)
+    properties: Counter[URIRef] = Counter(p for _, p, _ in graph)  # type: ignore[misc]
+    subjects = {s for s in graph.subjects()}
+    out.add((dataset, void.triples, _integer(len(graph))))
+    out.add((dataset, void.classes, _integer(len(classes))))
+    out.add((dataset, void.properties, _integer(len(properties))))
+    out.add((dataset, void.distinctSubjects, _integer(len(subjects))))
+    out.add((dataset, void.distinctObjects, _integer(len({o for o in graph.objects()}))))
+    for klass in sorted(classes, key=str):
+        node = URIRef(f"{DATASET_IRI}/class/{_slug(graph, klass)}")
+        out.add((dataset, void.classPartition, node))
+        out.add((node, void["class"], klass))
+        out.add((node, void.entities, _integer(len(classes[klass]))))
+    for prop in sorted(properties, key=str):
+        node = URIRef(f"{DATASET_IRI}/property/{_slug(graph, prop)}")
+        out.add((dataset, void.propertyPartition, node))
+        out.add((node, void.property, prop))
+        out.add((node, void.triples, _integer(properties[prop])))
+    for vocabulary in _vocabularies(graph, set(classes) | set(properties)):
+        out.add((dataset, void.vocabulary, URIRef(vocabulary)))
+
+
+def _add_linksets(out: Graph, dataset: URIRef, graph: Graph, void) -> None:  # noqa: ANN001
+    from rdflib import RDF, RDFS, Literal, URIRef
+
+    schemes = nos_schemes()
+    for (scheme, predicate), count in sorted(link_counts(graph, schemes).items(),
+                                             key=lambda item: (str(item[0][0]), str(item[0][1]))):
+        name = str(scheme).rstrip("/").rsplit("/", 1)[-1]
+        node = URIRef(f"{DATASET_IRI}/linkset/{_clean(name)}/{_slug(graph, predicate)}")
+        out.add((node, RDF.type, void.Linkset))
+        out.add((dataset, void.subset, node))
+        out.add((node, void.subjectsTarget, dataset))
+        out.add((node, void.objectsTarget, scheme))
+        out.add((node, void.target, dataset))
+        out.add((node, void.target, scheme))
+        out.add((node, void.linkPredicate, predicate))
+        out.add((node, void.triples, _integer(count)))
+        out.add((node, RDFS.label, Literal(f"{name} ({_curie(graph, predicate)})")))
+
+
+def _vocabularies(graph: Graph, terms: set) -> list[str]:
+    """The namespaces, among those bound in the graph, that the used terms come from."""
+    namespaces = sorted((str(ns) for _, ns in graph.namespaces()), key=len, reverse=True)
+    found: set[str] = set()
+    for term in terms:
+        text = str(term)
+        for namespace in namespaces:
+            if text.startswith(namespace) and len(text) > len(namespace):
+                found.add(namespace)
+                break
+    # The vocabulary of this dataset is named by its ontology IRI.
+    if DEF in found:
+        found.discard(DEF)
+        found.add(ONTOLOGY_IRI)
+    return sorted(found)
+
+
+def _curie(graph: Graph, term: URIRef) -> str:
+    try:
+        return graph.namespace_manager.curie(str(term), generate=False)
+    except (KeyError, ValueError):
+        return str(term)
+
+
+def _slug(graph: Graph, term: URIRef) -> str:
+    """A readable, stable IRI segment for a term: prefix-name, or a hash when unprefixed."""
+    curie = _curie(graph, term)
+    if curie != str(term):
+        return _clean(curie.replace(":", "-"))
+    return "iri-" + hashlib.sha256(str(term).encode("utf-8")).hexdigest()[:16]
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", text)
+
+
+def _integer(value: int):  # noqa: ANN202 - rdflib is imported lazily
+    from rdflib import XSD, Literal
+
+    return Literal(value, datatype=XSD.integer)
+
+
+def render(description: Graph, fmt: str) -> bytes:
+    """The description alone, in one of DESCRIBE_FORMATS."""
+    from segur_kg.serialize import serialize
+
+    return serialize(description, fmt)
+
+
+def with_description(graph: Graph, base_url: str | None = None) -> Graph:
+    """The graph and its description together, as the RDF exports publish it."""
+    from segur_kg.rdf_io import new_graph
+
+    description = describe(graph, base_url=base_url)
+    merged = new_graph()
+    merged += graph
+    merged += description
+    for prefix, namespace in description.namespaces():
+        merged.bind(prefix, namespace, override=False)
+    return merged

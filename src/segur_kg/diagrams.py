@@ -1,0 +1,401 @@
+"""Diagrams of the graph, laid out by Graphviz `dot`: the class model, the programme overview
+and the waves as a timeline.
+
+Each diagram is first written as DOT text (sorted, so the same graph gives the same bytes),
+then rendered by the `dot` program. Nodes can carry links, given by the caller, so that a
+diagram embedded in the documentation site opens the page of what was clicked.
+
+`python -m segur_kg.diagrams NAME -o FILE [--lang en]` renders one diagram to a file
+(SVG or PNG from the extension) without links; it makes the pictures of docs/images/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segur_kg.errors import SegurKgError
+from segur_kg.labels import label
+from segur_kg.rdf_io import DEF
+
+if TYPE_CHECKING:
+    from rdflib import Graph, URIRef
+
+DIAGRAMS = ("class-model", "programme-overview", "waves-timeline")
+RENDER_TIMEOUT = 60.0
+# The layout is computed with this font; SVG viewers fall back to the next ones.
+FONT = "DejaVu Sans"
+
+# A link for a node, relative to where the diagram is shown; None means no link.
+Linker = Callable[["URIRef"], "str | None"]
+
+TITLES = {
+    "class-model": {"fr": "Modèle des classes", "en": "Class model"},
+    "programme-overview": {"fr": "Vue d'ensemble du programme", "en": "Programme overview"},
+    "waves-timeline": {"fr": "Les vagues et leurs catégories de logiciels",
+                       "en": "The waves and their software categories"},
+}
+
+# Actor relations drawn on the programme overview, each with its own colour.
+ACTOR_RELATIONS = {
+    "steers": "#1f4e9c",
+    "definesFunding": "#b35900",
+    "finances": "#b35900",
+    "disburses": "#b35900",
+    "develops": "#2e7d32",
+    "maintains": "#558b2f",
+    "operates": "#00796b",
+    "offers": "#6a1b9a",
+    "implementsRegionally": "#c62828",
+}
+
+_TEXT = {
+    "actors": {"fr": "Acteurs", "en": "Actors"},
+    "what": {"fr": "Programme, services et financements",
+             "en": "Programme, services and funding"},
+    "platforms": {"fr": "Plateformes", "en": "Platforms"},
+    "audiences": {"fr": "Publics", "en": "Audiences"},
+    "for": {"fr": "destinée à", "en": "for"},
+    "thing": {"fr": "toute ressource", "en": "any resource"},
+    "launched": {"fr": "lancée en {}", "en": "launched in {}"},
+    "announced": {"fr": "annoncée pour {}", "en": "announced for {}"},
+    "deployment": {"fr": "déploiement {}–{}", "en": "deployment {}–{}"},
+    "extends": {"fr": "enrichit", "en": "builds on"},
+    "subclass": {"fr": "sous-classe de", "en": "subclass of"},
+}
+
+_MONTHS = {
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
+
+
+def text(key: str, lang: str) -> str:
+    return _TEXT[key][lang]
+
+
+def format_date(value: str, lang: str) -> str:
+    """2021-07 → "juillet 2021" / "July 2021"; full dates and years are kept readable."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value)
+    if not match:
+        return value
+    year, month, day = match.groups()
+    name = _MONTHS[lang][int(month) - 1]
+    if day is None:
+        return f"{name} {year}"
+    return f"{int(day)} {name} {year}"
+
+
+# --- DOT text -------------------------------------------------------------------------------
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _html(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        '"', "&quot;")
+
+
+def _wrap(value: str, width: int = 26) -> str:
+    return "\n".join(textwrap.wrap(value, width)) or value
+
+
+def _attrs(**attributes: str | None) -> str:
+    parts = [f"{key}={_quote(value)}" for key, value in attributes.items() if value is not None]
+    return "[" + ", ".join(parts) + "]"
+
+
+def _node_id(iri: URIRef) -> str:
+    return _quote(str(iri))
+
+
+def _header(name: str, lang: str, rankdir: str) -> list[str]:
+    return [
+        f"digraph {_quote(name)} {{",
+        f"  graph {_attrs(rankdir=rankdir, fontname=FONT, fontsize='20', labelloc='t', label=TITLES[name][lang], pad='0.3', nodesep='0.25', ranksep='0.6', newrank='true')};",  # noqa: E501
+        f"  node {_attrs(fontname=FONT, fontsize='13', shape='box', style='rounded,filled', fillcolor='#ffffff', color='#555555', margin='0.15,0.07')};",  # noqa: E501
+        f"  edge {_attrs(fontname=FONT, fontsize='11', color='#555555', fontcolor='#333333', arrowsize='0.8')};",  # noqa: E501
+    ]
+
+
+def _acronym(graph: Graph, node: URIRef) -> str:
+    from rdflib import URIRef as _URIRef
+
+    values = sorted(str(value) for value in graph.objects(node, _URIRef(DEF + "acronym")))
+    return values[0] if values else ""
+
+
+def _name(graph: Graph, node: URIRef, lang: str, width: int = 26) -> str:
+    name = label(graph, node, lang)
+    acronym = _acronym(graph, node)
+    wrapped = _wrap(name, width)
+    return f"{wrapped}\n({acronym})" if acronym and acronym != name else wrapped
+
+
+def _link(links: Linker | None, node: URIRef) -> str | None:
+    return links(node) if links is not None else None
+
+
+def class_model(graph: Graph, lang: str, links: Linker | None = None) -> str:
+    """Segur classes, their subclass edges, and object properties from domain to range.
+
+    Properties between the same two classes are drawn as one edge with one line per property,
+    and classes of other vocabularies that segur classes build on are shown in grey."""
+    from rdflib import OWL, RDF, RDFS, URIRef
+
+    classes = sorted(c for c in graph.subjects(RDF.type, OWL.Class)
+                     if isinstance(c, URIRef) and str(c).startswith(DEF))
+    known = set(classes)
+    grouped: dict[tuple[URIRef, URIRef], list[str]] = {}
+    used: set[URIRef] = set()  # classes of other vocabularies that are a domain or a range
+    for prop in graph.subjects(RDF.type, OWL.ObjectProperty):
+        if not str(prop).startswith(DEF):
+            continue
+        for domain in graph.objects(prop, RDFS.domain):
+            for range_ in graph.objects(prop, RDFS.range):
+                if not (isinstance(domain, URIRef) and isinstance(range_, URIRef)):
+                    continue
+                if domain == range_ == OWL.Thing:
+                    continue  # says nothing about classes
+                if domain not in known and range_ not in known:
+                    continue
+                used.update(end for end in (domain, range_) if end not in known)
+                grouped.setdefault((domain, range_), []).append(label(graph, prop, lang))
+    # A superclass from another vocabulary gets its own node only when properties use it;
+    # otherwise it is written under the class name, which saves long crossing edges.
+    subclass_edges: list[tuple[URIRef, URIRef]] = []
+    noted: dict[URIRef, list[str]] = {}
+    for cls in classes:
+        for parent in graph.objects(cls, RDFS.subClassOf):
+            if parent in known or parent in used:
+                subclass_edges.append((cls, parent))
+            elif isinstance(parent, URIRef):
+                noted.setdefault(cls, []).append(_curie(graph, parent))
+
+    lines = _header("class-model", lang, "TB")
+    lines.append("  graph [ranksep=\"0.7\", nodesep=\"0.35\"];")
+    lines.append(f"  node {_attrs(fillcolor='#e8f0fb', color='#1f4e9c')};")
+    for cls in classes:
+        name = "<BR/>".join(_html(part) for part in _wrap(label(graph, cls, lang), 22).split("\n"))
+        extra = "".join(f'<BR/><FONT POINT-SIZE="10" COLOR="#666666">⊂ {_html(parent)}</FONT>'
+                        for parent in sorted(noted.get(cls, [])))
+        attributes = _attrs(URL=_link(links, cls), tooltip=str(cls))[1:-1]
+        lines.append(f"  {_node_id(cls)} [label=<<B>{name}</B>{extra}>, {attributes}];")
+    for other in sorted(used):
+        name = text("thing", lang) if other == OWL.Thing else _curie(graph, other)
+        lines.append(f"  {_node_id(other)} {_attrs(label=name, shape='ellipse', style='dashed', fillcolor='#ffffff', color='#888888', fontcolor='#555555', tooltip=str(other))};")  # noqa: E501
+    for child, parent in sorted(subclass_edges):
+        lines.append(f"  {_node_id(child)} -> {_node_id(parent)} {_attrs(arrowhead='onormal', style='dashed', color='#1f4e9c', tooltip=text('subclass', lang))};")  # noqa: E501
+    for (domain, range_), names in sorted(grouped.items()):
+        lines.append(f"  {_node_id(domain)} -> {_node_id(range_)} {_attrs(label=chr(10).join(sorted(names)))};")  # noqa: E501
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _curie(graph: Graph, iri: URIRef) -> str:
+    try:
+        return graph.namespace_manager.curie(str(iri), generate=False)
+    except (KeyError, ValueError):
+        return str(iri)
+
+
+def programme_overview(graph: Graph, lang: str, links: Linker | None = None) -> str:
+    """Actors → what they steer, operate, develop, maintain or fund; platforms → audiences."""
+    from rdflib import RDF, URIRef
+
+    segur = DEF
+    actor_edges: list[tuple[URIRef, str, URIRef]] = []
+    for name in sorted(ACTOR_RELATIONS):
+        prop = URIRef(segur + name)
+        for actor, target in graph.subject_objects(prop):
+            if (actor, RDF.type, URIRef(segur + "Actor")) in graph and isinstance(target, URIRef):
+                actor_edges.append((actor, name, target))
+    actor_edges.sort()
+    platforms = sorted(graph.subjects(RDF.type, URIRef(segur + "Platform")))
+    audience_edges = sorted(
+        (platform, audience) for platform in platforms
+        for audience in graph.objects(platform, URIRef(segur + "targetAudience"))
+    )
+    actors = sorted({actor for actor, _, _ in actor_edges} - set(platforms))
+    audiences = sorted({audience for _, audience in audience_edges})
+    targets = sorted({target for _, _, target in actor_edges} - set(platforms) - set(actors)
+                     - set(audiences))
+
+    lines = _header("programme-overview", lang, "LR")
+    lines.append("  graph [ranksep=\"1.1\", nodesep=\"0.22\"];")
+
+    def cluster(key: str, nodes: Iterable[URIRef], fill: str, border: str, shape: str) -> None:
+        lines.append(f"  subgraph {_quote('cluster_' + key)} {{")
+        lines.append(f"    graph {_attrs(label=text(key, lang), fontsize='16', style='rounded,filled', fillcolor='#fafafa', color='#bbbbbb')};")  # noqa: E501
+        for node in nodes:
+            lines.append(f"    {_node_id(node)} {_attrs(label=_name(graph, node, lang), shape=shape, fillcolor=fill, color=border, URL=_link(links, node), tooltip=str(node))};")  # noqa: E501
+        lines.append("  }")
+
+    cluster("actors", actors, "#e8f0fb", "#1f4e9c", "box")
+    cluster("what", targets, "#e9f5ea", "#2e7d32", "box")
+    cluster("platforms", platforms, "#fff3e0", "#b35900", "box")
+    cluster("audiences", audiences, "#fffde7", "#9e8c00", "ellipse")
+    for actor, name, target in actor_edges:
+        colour = ACTOR_RELATIONS[name]
+        lines.append(f"  {_node_id(actor)} -> {_node_id(target)} {_attrs(label=label(graph, URIRef(segur + name), lang), color=colour, fontcolor=colour, penwidth='1.4')};")  # noqa: E501
+    for platform, audience in audience_edges:
+        lines.append(f"  {_node_id(platform)} -> {_node_id(audience)} {_attrs(label=text('for', lang), color='#9e8c00', fontcolor='#6d6100', penwidth='1.4')};")  # noqa: E501
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _wave_dates(graph: Graph, wave: URIRef, lang: str) -> list[str]:
+    from rdflib import URIRef
+
+    def value(name: str) -> str | None:
+        values = sorted(str(v) for v in graph.objects(wave, URIRef(DEF + name)))
+        return values[0] if values else None
+
+    dates = []
+    if value("launchDate"):
+        dates.append(text("launched", lang).format(format_date(value("launchDate"), lang)))
+    if value("announcedFor"):
+        dates.append(text("announced", lang).format(format_date(value("announcedFor"), lang)))
+    start, end = value("deploymentStart"), value("deploymentEnd")
+    if start and end:
+        dates.append(text("deployment", lang).format(start, end))
+    return dates
+
+
+def waves_timeline(graph: Graph, lang: str, links: Linker | None = None) -> str:
+    """Each wave as a card with its dates and software categories, in time order."""
+    from rdflib import RDF, URIRef
+    from rdflib.namespace import SDO
+
+    waves = sorted(graph.subjects(RDF.type, URIRef(DEF + "Wave")),
+                   key=lambda w: (str(min(graph.objects(w, SDO.position), default="")), str(w)))
+    lines = _header("waves-timeline", lang, "LR")
+    lines.append("  graph [ranksep=\"0.8\"];")
+    colours = ["#1f4e9c", "#00796b", "#6a1b9a", "#b35900"]
+    for index, wave in enumerate(waves):
+        colour = colours[index % len(colours)]
+        categories = sorted(
+            graph.subjects(URIRef(DEF + "inWave"), wave),
+            key=lambda c: (_acronym(graph, c) or label(graph, c, lang), str(c)),
+        )
+        categories = [c for c in categories
+                      if (c, RDF.type, URIRef(DEF + "SoftwareCategory")) in graph]
+        rows = [
+            f'<TR><TD BGCOLOR="{colour}" COLSPAN="2" CELLPADDING="8"{_href(links, wave)}>'
+            f'<FONT COLOR="#ffffff" POINT-SIZE="18"><B>{_html(label(graph, wave, lang))}</B>'
+            "</FONT></TD></TR>"
+        ]
+        for date in _wave_dates(graph, wave, lang):
+            rows.append(f'<TR><TD COLSPAN="2" BGCOLOR="#f3f3f3"><I>{_html(date)}</I></TD></TR>')
+        for category in categories:
+            name = "<BR/>".join(_html(part) for part in _wrap(label(graph, category, lang), 34)
+                                .split("\n"))
+            rows.append(
+                f'<TR><TD ALIGN="LEFT" VALIGN="TOP"{_href(links, category)}>'
+                f'<B>{_html(_acronym(graph, category))}</B></TD>'
+                f'<TD ALIGN="LEFT" BALIGN="LEFT"{_href(links, category)}>{name}</TD></TR>'
+            )
+        table = ('<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="6" '
+                 f'COLOR="{colour}">' + "".join(rows) + "</TABLE>")
+        lines.append(f"  {_node_id(wave)} [shape=plain, style=\"\", label=<{table}>];")
+    for earlier, later in zip(waves, waves[1:], strict=False):
+        relation = text("extends", lang) if (later, URIRef(DEF + "extends"), earlier) in graph \
+            else ""
+        lines.append(f"  {_node_id(earlier)} -> {_node_id(later)} {_attrs(label=relation, penwidth='3', arrowsize='1.4', color='#777777', fontsize='14')};")  # noqa: E501
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _href(links: Linker | None, node: URIRef) -> str:
+    target = _link(links, node)
+    return f' HREF="{_html(target)}" TITLE="{_html(str(node))}"' if target else ""
+
+
+BUILDERS = {
+    "class-model": class_model,
+    "programme-overview": programme_overview,
+    "waves-timeline": waves_timeline,
+}
+
+
+def dot_source(graph: Graph, name: str, lang: str, links: Linker | None = None) -> str:
+    if name not in BUILDERS:
+        raise SegurKgError(f"unknown diagram '{name}'; use one of {', '.join(DIAGRAMS)}")
+    return BUILDERS[name](graph, lang, links)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def dot_program() -> str:
+    found = shutil.which("dot")
+    if found is None:
+        raise SegurKgError(
+            "the Graphviz program 'dot' is not installed; install the Debian package graphviz"
+        )
+    return found
+
+
+def render(source: str, fmt: str = "svg", timeout: float = RENDER_TIMEOUT) -> bytes:
+    """Lay out DOT text with Graphviz and return the picture."""
+    try:
+        result = subprocess.run(
+            [dot_program(), f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+            timeout=timeout, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SegurKgError(
+            f"Graphviz took more than {timeout:g} s to lay out a diagram; try again"
+        ) from None
+    if result.returncode != 0:
+        message = " ".join(result.stderr.decode("utf-8", "replace").split())[:300]
+        raise SegurKgError(f"Graphviz could not lay out a diagram ({message})")
+    return result.stdout
+
+
+def svg_for_page(svg: bytes) -> str:
+    """The SVG element alone, ready to be placed inside an HTML page."""
+    text_ = svg.decode("utf-8")
+    start = text_.find("<svg")
+    if start < 0:
+        raise SegurKgError("Graphviz returned no SVG picture")
+    return text_[start:].strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from segur_kg.atomic import write_atomic
+    from segur_kg.rdf_io import load_dataset
+
+    parser = argparse.ArgumentParser(prog="python -m segur_kg.diagrams",
+                                     description="Render one diagram to an SVG or PNG file.")
+    parser.add_argument("name", choices=DIAGRAMS)
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="FILE.svg or FILE.png")
+    parser.add_argument("--lang", choices=("fr", "en"), default="fr")
+    args = parser.parse_args(argv)
+    fmt = args.output.suffix.lower().lstrip(".")
+    try:
+        if fmt not in ("svg", "png"):
+            raise SegurKgError(f"{args.output}: use a .svg or .png file name")
+        picture = render(dot_source(load_dataset(), args.name, args.lang), fmt)
+        write_atomic(args.output, picture)
+    except SegurKgError as exc:
+        print(f"segur-kg: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

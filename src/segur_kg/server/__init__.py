@@ -1,0 +1,73 @@
+"""`segur-kg serve`: a read-only linked-data server over the knowledge graph.
+
+app.py holds the routes, protocol.py content negotiation and result formats, workers.py the
+processes that run queries under a time limit, pages.py and templates/ the HTML pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+from segur_kg.errors import SegurKgError
+from segur_kg.server.app import MAX_TARGET_BYTES, Server, Settings, build_app
+
+__all__ = ["Settings", "serve"]
+
+
+def check(settings: Settings) -> None:
+    """Refuse unusable options before the slow start-up."""
+    if not 0 <= settings.port <= 65535:
+        raise SegurKgError(f"--port {settings.port} is not a port number; give 0 to 65535")
+    if not settings.timeout > 0:
+        raise SegurKgError(f"--timeout {settings.timeout:g} must be more than 0 seconds: "
+                           "a server always stops long queries")
+    if settings.max_rows < 1:
+        raise SegurKgError(f"--max-rows {settings.max_rows} must be at least 1")
+    if settings.workers < 1:
+        raise SegurKgError(f"--workers {settings.workers} must be at least 1")
+    base = settings.base_iri
+    if base is not None and (not base.startswith(("http://", "https://"))
+                             or any(c in base for c in ' <>"{}|\\^`?#')):
+        raise SegurKgError(f"--base-iri {base} is not an http(s) IRI without query or "
+                           "fragment; give e.g. https://w3id.org/segur/")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind first, so the printed address is the real one (also with --port 0)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(512)
+    except OSError as exc:
+        raise SegurKgError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                           "choose another --host or --port") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    check(settings)
+    sock = listen(settings.host, settings.port)
+    logging.basicConfig(level=logging.WARNING, format="segur-kg: %(levelname)s: %(message)s")
+    if settings.infer:
+        from segur_kg.inference import inferred_dataset
+
+        graph = inferred_dataset()
+    else:
+        from segur_kg.rdf_io import load_dataset
+
+        graph = load_dataset()
+    port = sock.getsockname()[1]
+    server = Server(settings, graph, settings.base(port), settings.local(port))
+    config = uvicorn.Config(
+        build_app(server), log_level="warning", access_log=False, server_header=False,
+        h11_max_incomplete_event_size=2 * MAX_TARGET_BYTES, timeout_graceful_shutdown=2,
+        limit_concurrency=1000,
+    )
+    uvicorn.Server(config).run(sockets=[sock])

@@ -1,0 +1,491 @@
+"""The web application: SPARQL 1.1 Protocol, Graph Store (read-only), VoID, dereferenceable
+IRIs and HTML pages, over one graph loaded at start-up.
+
+Dereferencing follows "Cool URIs for the Semantic Web" with 303 redirects: a GET on a thing's
+IRI (/id/…, /def/…) answers 303 See Other (Vary: Accept) to a document about it, chosen by
+content negotiation: IRI.html, IRI.ttl, IRI.jsonld, IRI.nt or IRI.rdf. Each document has a
+fixed type, so caches and links never mix the thing with a description of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from segur_kg.server import pages, protocol
+from segur_kg.server.workers import Busy, Overrun, Pool, Reply, error
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+log = logging.getLogger("segur_kg.server")
+
+MAX_BODY_BYTES = 64 * 1024  # a request body larger than this gets 413
+MAX_TARGET_BYTES = 16 * 1024  # a path + query string longer than this gets 414
+DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+GENERIC_ERROR = "internal server error; the problem was logged on the server\n"
+VARY = "Accept, Accept-Language, Cookie"
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    timeout: float = 30.0
+    max_rows: int = 10_000
+    workers: int = 2
+    base_iri: str | None = None
+    infer: bool = True
+
+    def local(self, port: int) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{port}/"
+
+    def base(self, port: int) -> str:
+        if self.base_iri:
+            return self.base_iri if self.base_iri.endswith("/") else self.base_iri + "/"
+        return self.local(port)
+
+
+class Server:
+    """What the routes share: the graph, the worker pool and cached documents."""
+
+    def __init__(self, settings: Settings, graph: Graph, base: str, local: str) -> None:
+        from segur_kg.catalog import list_queries
+
+        self.settings = settings
+        self.graph = graph
+        self.base = base
+        self.local = local  # where it listens; `base` is where links point
+        self.pool = Pool(graph, settings.workers)
+        self.queries = list_queries()
+        self.void = _void(graph, base)
+        self.service = _service_description(graph, base)
+        self.dumps: dict[str, Reply] = {}
+        self.documents: dict[tuple[str, str], bytes] = {}
+        self.pages: dict[tuple[str, ...], str] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def site(self, request: Request) -> tuple[pages.Site, str | None]:
+        """The page context and, when ?lang= was given, the language to remember."""
+        asked = request.query_params.get("lang")
+        lang = pages.choose_language(asked, request.cookies.get("lang"),
+                                     request.headers.get("accept-language"))
+        return pages.Site(self.graph, self.base, lang), (lang if asked == lang else None)
+
+    def html(self, request: Request, render: Any, status: int = 200,
+             key: tuple[str, ...] | None = None) -> HTMLResponse:
+        """A page; with a `key`, rendered once per language and address, then reused (the
+        graph never changes while the server runs; keys only name what the graph holds)."""
+        site, remember = self.site(request)
+        path = request.url.path
+        if key is None:
+            text = render(site, path)
+        else:
+            cache_key = (*key, site.lang, path)
+            text = self.pages.get(cache_key)
+            if text is None:
+                text = self.pages[cache_key] = render(site, path)
+        response = HTMLResponse(text, status_code=status, headers={"Vary": VARY})
+        if remember:
+            response.set_cookie("lang", remember, max_age=365 * 24 * 3600, samesite="lax")
+        return response
+
+    def serialized(self, name: str, graph: Any, key: str) -> Response:
+        """`graph` (or the graph it returns when called) in format `key`, serialized once per
+        name and format."""
+        from segur_kg.serialize import serialize
+
+        cached = self.documents.get((name, key))
+        if cached is None:
+            chosen = graph() if callable(graph) else graph
+            cached = self.documents[(name, key)] = serialize(
+                chosen, protocol.SERIALIZE_NAME[key])
+        media = protocol.GRAPH_TYPES[protocol.SERIALIZE_NAME[key]]
+        return Response(cached, media_type=media)
+
+    async def run(self, job: dict[str, Any], timeout: float) -> Reply:
+        try:
+            return await self.pool.run(job, timeout)
+        except Busy:
+            return error(503, f"every query worker stayed busy for {timeout:g} s; "
+                              "try again shortly")
+        except Overrun:
+            return error(503, f"the query ran longer than {timeout:g} s and was stopped; "
+                              "simplify it or add a LIMIT")
+
+    # -- routes -------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        return self.html(request, lambda site, path: pages.home_page(site, path),
+                         key=("home",))
+
+    async def query_page(self, request: Request) -> Response:
+        name = request.query_params.get("example", "")
+        chosen = next((q for q in self.queries if q.name == name), None)
+        selected = chosen.name if chosen else ""
+        text = pages.example_text(chosen) if chosen else (
+            "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n")
+        return self.html(request, lambda site, path: pages.query_page(
+            site, path, self.queries, text, selected), key=("query", selected))
+
+    async def sparql(self, request: Request) -> Response:
+        params: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            params.setdefault(key, []).append(value)
+        if request.method == "POST":
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media == "application/sparql-update":
+                return _refuse_update()
+            if media == "application/sparql-query":
+                try:
+                    params.setdefault("query", []).append((await request.body()).decode("utf-8"))
+                except UnicodeDecodeError:
+                    return _text(400, "the query is not valid UTF-8; send it as UTF-8")
+            elif media == "application/x-www-form-urlencoded":
+                form = await request.form(max_files=0, max_fields=100)
+                for key, value in form.multi_items():
+                    params.setdefault(key, []).append(str(value))
+            else:
+                return _text(415, "send the query as application/sparql-query or as an "
+                                  "application/x-www-form-urlencoded form")
+        if "update" in params:
+            return _refuse_update()
+        given = [name for name in DATASET_PARAMETERS if name in params]
+        if given:
+            return _text(400, f"{given[0]} is refused: this endpoint answers over its own graph "
+                              "only and never reads other graphs; remove the parameter")
+        queries = params.get("query", [])
+        if len(queries) > 1:
+            return _text(400, "more than one query parameter; send exactly one query")
+        fmt = (params.get("format") or params.get("output") or [None])[0]
+        if not queries:
+            return self.describe_service(request, fmt)
+        text = queries[0]
+        if fmt == "html":
+            return await self.results_page(request, text)
+        reply = await self.run({"op": "query", "text": text, "format": fmt,
+                                "accept": request.headers.get("accept"),
+                                "max_rows": self.settings.max_rows}, self.settings.timeout)
+        headers = {**reply.headers, "Vary": "Accept"}
+        return Response(reply.body, reply.status, headers, media_type=reply.content_type)
+
+    def describe_service(self, request: Request, fmt: str | None) -> Response:
+        if fmt is None:
+            # Browsers ask for text/html by name and get the query form; */* gets Turtle.
+            offers = protocol.result_offers("CONSTRUCT")[:1] + [("text/html", "html")]
+            try:
+                _, key = protocol.negotiate(request.headers.get("accept"), offers)
+            except protocol.NotAcceptable:
+                key = "ttl"
+            if key == "html":
+                return RedirectResponse(self.base + "query", 303)
+        try:
+            _, key = protocol.choose_format("CONSTRUCT", request.headers.get("accept"), fmt)
+        except protocol.NotAcceptable:
+            return _not_acceptable(protocol.GRAPH_TYPES.values())
+        response = self.serialized(" service", self.service, key)
+        response.headers["Vary"] = "Accept"
+        return response
+
+    async def results_page(self, request: Request, text: str) -> Response:
+        reply = await self.run({"op": "query", "text": text, "format": "html", "accept": None,
+                                "max_rows": self.settings.max_rows}, self.settings.timeout)
+        if reply.status != 200:
+            message = reply.body.decode("utf-8").strip()
+            return self.html(request, lambda site, path: pages.error_page(site, path, message),
+                             reply.status)
+        truncated = reply.headers.get("X-Segur-Truncated", "").removeprefix("max-rows=")
+        return self.html(request, lambda site, path: pages.results_page(
+            site, path, text, reply.kind, reply.body, truncated))
+
+    async def graph_store(self, request: Request) -> Response:
+        params = request.query_params
+        if "graph" in params:
+            return _text(404, "this store has only the default graph; ask for "
+                              "/rdf-graph-store?default")
+        if "default" not in params:
+            return _text(400, "say which graph: /rdf-graph-store?default")
+        try:
+            _, key = protocol.negotiate(request.headers.get("accept"),
+                                        protocol.result_offers("CONSTRUCT"))
+        except protocol.NotAcceptable:
+            return _not_acceptable(protocol.GRAPH_TYPES.values())
+        reply = self.dumps.get(key)
+        if reply is None:
+            # Serializing the whole graph takes a moment: a worker does it, once per format.
+            reply = await self.run({"op": "dump", "format": key},
+                                   max(self.settings.timeout, 120.0))
+            if reply.status == 200:
+                self.dumps[key] = reply
+        return Response(reply.body, reply.status, {"Vary": "Accept"},
+                        media_type=reply.content_type)
+
+    async def void_description(self, request: Request) -> Response:
+        try:
+            _, key = protocol.negotiate(request.headers.get("accept"),
+                                        protocol.result_offers("CONSTRUCT"))
+        except protocol.NotAcceptable:
+            return _not_acceptable(protocol.GRAPH_TYPES.values())
+        response = self.serialized(" void", self.void, key)
+        response.headers["Vary"] = "Accept"
+        return response
+
+    async def dereference(self, request: Request) -> Response:
+        """/id/…, /def/… and /def: 303 from a thing to a document, or the document."""
+        from rdflib import URIRef
+
+        relative = request.scope.get("raw_path", b"").decode("latin-1").lstrip("/")
+        relative = relative.split("?", 1)[0]
+        candidates = [relative, unquote(relative)]
+        for name in candidates:
+            if pages.is_known(self.graph, URIRef(pages.ROOT + name)):
+                return self.negotiate_document(request, name)
+        for name in candidates:
+            stem, dot, extension = name.rpartition(".")
+            if dot and extension in protocol.DOCUMENT_TYPES and pages.is_known(
+                    self.graph, URIRef(pages.ROOT + stem)):
+                return self.document(request, pages.ROOT + stem, extension,
+                                     self.base + stem)
+        iri = pages.ROOT + unquote(relative)
+        if _prefers_html(request):
+            return self.html(request, lambda site, path: pages.not_found_page(site, path, iri),
+                             404)
+        return _text(404, f"no resource of this graph has the IRI <{iri}>")
+
+    def negotiate_document(self, request: Request, name: str) -> Response:
+        offers = [(media, key) for key, media in protocol.DOCUMENT_TYPES.items()]
+        offers += protocol.DOCUMENT_ALIASES
+        try:
+            _, key = protocol.negotiate(request.headers.get("accept"), offers)
+        except protocol.NotAcceptable:
+            return _not_acceptable(protocol.DOCUMENT_TYPES.values())
+        return RedirectResponse(f"{self.base}{name}.{key}", 303, headers={"Vary": "Accept"})
+
+    def document(self, request: Request, iri: str, extension: str, stem_url: str) -> Response:
+        formats = [(key, f"{stem_url}.{key}") for key in protocol.DOCUMENT_TYPES
+                   if key != "html"]
+        if extension == "html":
+            return self.html(request, lambda site, path: pages.resource_page(
+                site, iri, path, formats), key=("document", iri))
+        return self.serialized(iri, lambda: _description(self.graph, iri), extension)
+
+    async def resource(self, request: Request) -> Response:
+        """The page of an IRI outside our namespace that the graph describes (NOS concepts,
+        source documents, classes of other vocabularies)."""
+        from rdflib import URIRef
+
+        iri = request.query_params.get("iri", "")
+        if not iri or not pages.is_known(self.graph, URIRef(iri)):
+            return self.html(request, lambda site, path: pages.not_found_page(site, path, iri),
+                             404)
+        return self.html(request, lambda site, path: pages.resource_page(
+            site, iri, f"{path}?iri={quote(iri, safe='')}", []), key=("resource", iri))
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        if _prefers_html(request):
+            return self.html(request, lambda site, path: pages.not_found_page(
+                site, path, str(request.url.path)), 404)
+        return _text(404, "nothing here; see / for what this server offers")
+
+    async def internal_error(self, request: Request, exc: Exception) -> Response:
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+        return PlainTextResponse(GENERIC_ERROR, 500)
+
+
+def _text(status: int, message: str) -> Response:
+    return PlainTextResponse(message + "\n", status)
+
+
+def _refuse_update() -> Response:
+    return PlainTextResponse("this endpoint is read-only: SPARQL Update is not accepted; "
+                             "send a query (SELECT, ASK, CONSTRUCT, DESCRIBE)\n", 403)
+
+
+def _not_acceptable(types: Any) -> Response:
+    return PlainTextResponse(
+        f"none of the offered types is acceptable; ask for one of: {', '.join(types)}\n", 406)
+
+
+def _prefers_html(request: Request) -> bool:
+    try:
+        _, key = protocol.negotiate(request.headers.get("accept"),
+                                    [("text/plain", "text"), ("text/html", "html")])
+    except protocol.NotAcceptable:
+        return False
+    return key == "html"
+
+
+def _description(graph: Graph, iri: str) -> Graph:
+    """What the graph says about `iri` (with the blank nodes it points to) and what points
+    to it."""
+    from rdflib import BNode, URIRef
+
+    from segur_kg.rdf_io import new_graph
+
+    node = URIRef(iri)
+    out = new_graph()
+    pending: list[Any] = [node]
+    seen: set[Any] = set()
+    while pending:
+        subject = pending.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for triple in graph.triples((subject, None, None)):
+            out.add(triple)
+            if isinstance(triple[2], BNode):
+                pending.append(triple[2])
+    for triple in graph.triples((None, None, node)):
+        out.add(triple)
+    return out
+
+
+def _void(graph: Graph, base: str) -> Graph:
+    from rdflib import URIRef
+
+    from segur_kg.describe import DATASET_IRI, VOID, describe
+
+    description = describe(graph)
+    dataset = URIRef(DATASET_IRI)
+    description.add((dataset, URIRef(VOID + "sparqlEndpoint"), URIRef(base + "sparql")))
+    description.add((dataset, URIRef(VOID + "dataDump"),
+                     URIRef(base + "rdf-graph-store?default")))
+    description.add((dataset, URIRef(VOID + "rootResource"), URIRef(f"{base}id/actor/ans")))
+    return description
+
+
+def _service_description(graph: Graph, base: str) -> Graph:
+    from rdflib import RDF, XSD, BNode, Literal, Namespace, URIRef
+
+    from segur_kg.describe import DATASET_IRI, VOID
+    from segur_kg.rdf_io import new_graph
+
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    formats = Namespace("http://www.w3.org/ns/formats/")
+    out = new_graph()
+    out.bind("sd", sd)
+    out.bind("void", VOID)
+    service = URIRef(base + "sparql")
+    out.add((service, RDF.type, sd.Service))
+    out.add((service, sd.endpoint, service))
+    out.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        out.add((service, sd.resultFormat, formats[name]))
+    dataset, default = BNode("dataset"), BNode("default")
+    out.add((service, sd.defaultDataset, dataset))
+    out.add((dataset, RDF.type, sd.Dataset))
+    out.add((dataset, sd.defaultGraph, default))
+    out.add((default, RDF.type, sd.Graph))
+    out.add((default, URIRef(VOID + "triples"), Literal(len(graph), datatype=XSD.integer)))
+    out.add((default, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+             URIRef(DATASET_IRI)))
+    return out
+
+
+class LimitRequestSize:
+    """413 for a body over MAX_BODY_BYTES (declared or streamed), 414 for an over-long target."""
+
+    def __init__(self, app: Any, max_body: int = MAX_BODY_BYTES,
+                 max_target: int = MAX_TARGET_BYTES) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.max_target = max_target
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+        if target > self.max_target:
+            await PlainTextResponse(f"the request address is longer than {self.max_target} "
+                                    "bytes; send the query with POST\n", 414)(scope, receive, send)
+            return
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit()
+                                              or int(value) > self.max_body):
+                await _too_large(self.max_body)(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def limited_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge
+            return message
+
+        async def watched_send(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except _TooLarge:
+            if started:
+                raise
+            await _too_large(self.max_body)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> Response:
+    return PlainTextResponse(f"the request body is larger than {limit} bytes; "
+                             "send a shorter query\n", 413)
+
+
+def build_app(server: Server) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        server.pool.start()
+        links = f"; links point to {server.base}" if server.base != server.local else ""
+        print(f"segur-kg: serving {len(server.graph)} triples at {server.local} "
+              f"(SPARQL endpoint {server.local}sparql{links}); press Ctrl-C to stop",
+              flush=True)
+        try:
+            yield
+        finally:
+            server.pool.stop()
+
+    routes = [
+        Route("/", server.home),
+        Route("/query", server.query_page),
+        Route("/sparql", server.sparql, methods=["GET", "POST"]),
+        Route("/rdf-graph-store", server.graph_store),
+        Route("/.well-known/void", server.void_description),
+        Route("/resource", server.resource),
+        Route("/def", server.dereference),
+        Route("/def.{extension}", server.dereference),
+        Route("/def/{rest:path}", server.dereference),
+        Route("/id/{rest:path}", server.dereference),
+    ]
+    middleware = [
+        Middleware(LimitRequestSize),
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=False,
+                   allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                   allow_headers=["Accept", "Accept-Language", "Content-Type"],
+                   expose_headers=["X-Segur-Truncated", "Location", "Vary"], max_age=3600),
+    ]
+    return Starlette(
+        routes=routes, middleware=middleware, lifespan=lifespan,
+        exception_handlers={404: server.not_found, 500: server.internal_error,
+                            Exception: server.internal_error},
+    )

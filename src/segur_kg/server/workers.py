@@ -1,0 +1,281 @@
+"""Run untrusted queries in worker processes, and kill the ones that run too long.
+
+Queries are checked (segur_kg.server.safety) and then evaluated by pyoxigraph on an in-memory
+copy of the graph: its parser and evaluator are compiled code, tens of times faster than
+rdflib's. Neither engine can be interrupted from outside its thread, and a SIGALRM inside the
+process can be swallowed by a bare `except` or wait on compiled code, so the only reliable time
+limit is the end of the process. The workers are forked from the server after the graph and the
+store are loaded (copy-on-write: no reload); the server gives each job to an idle worker and waits for the answer on a pipe, without blocking its
+event loop. A worker that overruns the timeout (or whose client gave up) is killed with SIGKILL
+and a fresh one forked in its place, so the other workers keep answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import multiprocessing
+import os
+import re
+import signal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from segur_kg.errors import SegurKgError
+from segur_kg.server import protocol, safety
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from rdflib import Graph
+
+log = logging.getLogger("segur_kg.server")
+_CONTEXT = multiprocessing.get_context("fork")
+_DESCRIBE = re.compile(r"\bDESCRIBE\b", re.IGNORECASE)
+
+
+@dataclass
+class Reply:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    kind: str = ""  # SELECT, ASK, CONSTRUCT, DESCRIBE when a query ran
+
+
+class Busy(Exception):
+    """No worker became free in time."""
+
+
+class Overrun(Exception):
+    """The job ran past the timeout and its worker was killed."""
+
+
+def error(status: int, message: str) -> Reply:
+    return Reply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+
+
+def load_store(graph: Graph) -> Any:
+    """An in-memory pyoxigraph store holding the triples of `graph` (in its default graph).
+
+    Built in the server before the workers fork, so each worker starts with it at no cost;
+    adding triples one by one spawns no thread, which keeps the fork safe."""
+    from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+    from rdflib import BNode, URIRef
+
+    def term(node: Any) -> Any:
+        if isinstance(node, URIRef):
+            return NamedNode(str(node))
+        if isinstance(node, BNode):
+            return BlankNode(str(node))
+        if node.language:
+            return Literal(str(node), language=node.language)
+        if node.datatype:
+            return Literal(str(node), datatype=NamedNode(str(node.datatype)))
+        return Literal(str(node))
+
+    store = Store()
+    store.extend([Quad(term(s), term(p), term(o)) for s, p, o in graph])
+    return store
+
+
+def execute(graph: Graph, store: Any, job: dict[str, Any]) -> Reply:
+    """Do one job; never raises (an unexpected error is logged and answered with a 500)."""
+    try:
+        if job["op"] == "query":
+            return _query(store, job)
+        if job["op"] == "dump":
+            from segur_kg.serialize import serialize
+
+            fmt = job["format"]
+            return Reply(200, protocol.GRAPH_TYPES[fmt], serialize(graph, fmt))
+        return error(400, f"unknown operation {job['op']!r}")
+    except SegurKgError as exc:
+        return error(400, exc.message)
+    except protocol.NotAcceptable as exc:
+        return error(406, f"none of the formats this answer can take is acceptable: {exc}; "
+                          "change the Accept header or the format parameter")
+    except BaseException:  # also a Rust panic, which pyo3 raises as a BaseException
+        log.exception("internal error while running %s", job.get("op"))
+        return error(500, "internal server error; the problem was logged on the server")
+
+
+def _query(store: Any, job: dict[str, Any]) -> Reply:
+    from pyoxigraph import QueryBoolean, QuerySolutions
+
+    from segur_kg.rdf_io import QUERY_PREFIXES
+
+    text: str = job["text"]
+    safety.check(text)  # before any evaluation: the engine would follow SERVICE
+    try:
+        result = store.query(text, prefixes=QUERY_PREFIXES)
+    except SyntaxError as exc:
+        raise safety.explain_syntax_error(text, str(exc)) from None
+    if isinstance(result, QueryBoolean):
+        kind = "ASK"
+    elif isinstance(result, QuerySolutions):
+        kind = "SELECT"
+    else:
+        kind = "DESCRIBE" if _DESCRIBE.search(text) else "CONSTRUCT"
+    fmt = job.get("format")
+    if fmt == "html":  # the web layer draws the page from these
+        fmt = "ttl" if kind in ("CONSTRUCT", "DESCRIBE") else "json"
+    media_type, key = protocol.choose_format(kind, job.get("accept"), fmt)
+    max_rows: int = job["max_rows"]
+    headers: dict[str, str] = {}
+    if kind == "ASK":
+        body = protocol.encode_results(key, [], [], boolean=bool(result))
+    elif kind == "SELECT":
+        names = safety.star_order(text, [v.value for v in result.variables])
+        # Solutions are produced lazily, so stopping at the cap also stops the work.
+        rows = [tuple(solution[name] for name in names)
+                for solution in itertools.islice(result, max_rows + 1)]
+        if len(rows) > max_rows:
+            rows = rows[:max_rows]
+            headers["X-Segur-Truncated"] = f"max-rows={max_rows}"
+        body = protocol.encode_results(key, names, rows)
+    else:
+        triples = list(result)
+        if len(triples) > max_rows:
+            # The same triples whatever the engine's order: the first ones in N-Triples order.
+            triples = sorted(triples, key=str)[:max_rows]
+            headers["X-Segur-Truncated"] = f"max-rows={max_rows}"
+        body = _serialize_triples(triples, key)
+    if "charset" not in media_type and media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
+    return Reply(200, media_type, body, headers, kind)
+
+
+def _serialize_triples(triples: list[Any], key: str) -> bytes:
+    """A CONSTRUCT or DESCRIBE answer, through the project's byte-stable serializer."""
+    from pyoxigraph import BlankNode, NamedNode, Triple
+    from rdflib import BNode, Literal, URIRef
+
+    from segur_kg.rdf_io import new_graph
+    from segur_kg.serialize import serialize
+
+    def node(term: Any) -> Any:
+        if isinstance(term, NamedNode):
+            return URIRef(term.value)
+        if isinstance(term, BlankNode):
+            return BNode(term.value)
+        if isinstance(term, Triple):
+            raise SegurKgError("the answer holds RDF 1.2 triple terms, which the formats "
+                               "offered here cannot write; construct plain triples")
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == protocol.XSD_STRING
+                       else URIRef(datatype))
+
+    graph = new_graph()
+    for triple in triples:
+        graph.add((node(triple.subject), node(triple.predicate), node(triple.object)))
+    return serialize(graph, key)
+
+
+def _worker_main(conn: Connection, graph: Graph, store: Any) -> None:
+    # Forked from a running event loop: forget its signal plumbing, so a signal sent to this
+    # process never wakes (or stops) the server, and let the server alone handle Ctrl-C.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            os._exit(0)  # the server went away
+        conn.send(execute(graph, store, job))
+
+
+@dataclass(eq=False)  # kept in a set, by identity
+class Worker:
+    process: Any
+    conn: Connection
+
+
+class Pool:
+    """A fixed number of worker processes, handed out one job at a time."""
+
+    def __init__(self, graph: Graph, size: int) -> None:
+        self.graph = graph
+        self.store = load_store(graph)
+        self.size = size
+        self.killed = 0
+        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self._all: set[Worker] = set()
+
+    def start(self) -> None:
+        for _ in range(self.size):
+            self._idle.put_nowait(self._spawn())
+
+    def _spawn(self) -> Worker:
+        parent, child = _CONTEXT.Pipe(duplex=True)
+        process = _CONTEXT.Process(target=_worker_main, args=(child, self.graph, self.store), daemon=True)
+        process.start()
+        child.close()
+        worker = Worker(process, parent)
+        self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: Worker) -> None:
+        self.killed += 1
+        self._discard(worker)
+        self._idle.put_nowait(self._spawn())
+
+    def _discard(self, worker: Worker) -> None:
+        self._all.discard(worker)
+        if worker.process.is_alive():
+            os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(1)
+        worker.conn.close()
+
+    def stop(self) -> None:
+        for worker in list(self._all):
+            self._discard(worker)
+
+    async def run(self, job: dict[str, Any], timeout: float) -> Reply:
+        """The worker's reply; Busy if none is free within `timeout`, Overrun if the job
+        itself takes longer (its worker is then killed and replaced)."""
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), timeout)
+        except TimeoutError:
+            raise Busy from None
+        healthy = False
+        try:
+            worker.conn.send(job)
+            reply = await _receive(worker.conn, timeout)
+            healthy = True
+            return reply
+        except TimeoutError:
+            log.warning("a job ran longer than %g s; its worker (pid %s) was killed",
+                        timeout, worker.process.pid)
+            raise Overrun from None
+        except (EOFError, OSError):
+            log.error("worker (pid %s) died while running a job", worker.process.pid)
+            return error(500, "internal server error; the problem was logged on the server")
+        finally:
+            # Also reached when the client goes away (cancellation): the worker may still be
+            # busy, so it cannot be reused.
+            if healthy:
+                self._idle.put_nowait(worker)
+            else:
+                self._replace(worker)
+
+
+async def _receive(conn: Connection, timeout: float) -> Reply:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    fd = conn.fileno()
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, readable)
+    try:
+        await asyncio.wait_for(ready, timeout)
+    finally:
+        loop.remove_reader(fd)
+    return conn.recv()
