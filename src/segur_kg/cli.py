@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--lang", choices=LANGS, default="fr", help="language of labels")
     query.add_argument("--infer", action="store_true", help="query the OWL 2 RL closure")
     query.add_argument("--iris", action="store_true", help="show IRIs instead of labels")
-    query.add_argument("--timeout", type=float, default=30.0, metavar="S",
+    query.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                        help="stop the query after S seconds (exit 3); 0 means no limit")
 
     validate = commands.add_parser("validate", help="check the dataset or files with SHACL")
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="serve the graph over HTTP: SPARQL endpoint, IRIs, HTML pages")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
-    serve.add_argument("--timeout", type=float, default=30.0, metavar="S",
+    serve.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                        help="kill a query after S seconds (default 30)")
     serve.add_argument("--max-rows", type=int, default=10_000, metavar="N",
                        help="return at most N rows or triples per query (default 10000)")
@@ -266,6 +266,20 @@ def _stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    """A time limit in seconds: finite, from 0 (no limit) to one day."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is out of range; give seconds between 0 (no limit) and 86400")
+    return value
+
+
 def _write(text: str) -> None:
     _write_bytes(text.encode("utf-8"))
 
@@ -275,14 +289,17 @@ def _write_bytes(data: bytes) -> None:
     # report a short count instead of failing; writing the rest then raises BrokenPipeError.
     sys.stdout.flush()
     view = memoryview(data)
-    while view:
-        written = sys.stdout.buffer.write(view)
-        view = view[written:]
-    sys.stdout.buffer.flush()
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        while view:
+            written = sys.stdout.buffer.write(view)
+            view = view[written:]
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise SegurKgError(
+            f"cannot write to standard output ({exc.strerror}); free space or redirect with -o"
+        ) from None
 
 
 def _nos_import(args: argparse.Namespace) -> int:
@@ -338,3 +355,7 @@ def _serve(args: argparse.Namespace) -> int:
     serve(Settings(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows,
                    workers=args.workers, base_iri=args.base_iri, infer=not args.no_infer))
     return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,11 +8,16 @@ only the shipped context (https://w3id.org/segur/context.jsonld) and refuses eve
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segur_kg import paths
 from segur_kg.errors import SegurKgError
+
+# rdflib logs a traceback for each literal it cannot convert and a warning for odd IRIs;
+# parse_file reports both as one clear error instead.
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -89,13 +94,49 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
         _refuse_dtd(raw, shown)
     if fmt in ("turtle", "trig", "nt", "nquads"):
         _check_utf8(raw, shown)
+    parsed = new_graph()
     try:
-        _parse_bytes(graph, raw, fmt, path)
+        _parse_bytes(parsed, raw, fmt, path)
     except SegurKgError:
         raise
     except Exception as exc:  # every parser has its own error type; all become one sentence
         raise SegurKgError(_describe_parse_error(exc, raw, fmt, shown)) from None
+    _refuse_ill_formed_terms(parsed, raw, shown)
+    graph += parsed
+    for prefix, namespace in parsed.namespaces():
+        graph.bind(prefix, namespace, override=False)
     return graph
+
+
+def _refuse_ill_formed_terms(graph: Graph, raw: bytes, shown: str) -> None:
+    """A literal that is not valid for its datatype ("2010-13-45"^^xsd:date) or an IRI with
+    spaces or brackets parses, but would break queries and exports later: say so now."""
+    from rdflib import Literal, URIRef
+    from rdflib.term import _is_valid_uri
+
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, Literal) and term.ill_typed:
+                where = _line_of(raw, str(term))
+                raise SegurKgError(
+                    f"{shown}{where}: '{term}' is not a valid "
+                    f"{graph.namespace_manager.normalizeUri(term.datatype)}; fix the value or its datatype"
+                )
+            if isinstance(term, URIRef) and not _is_valid_uri(term):
+                where = _line_of(raw, str(term))
+                raise SegurKgError(
+                    f"{shown}{where}: '{term}' is not a valid IRI (spaces, quotes or brackets); "
+                    "fix the IRI"
+                )
+
+
+def _line_of(raw: bytes, text: str) -> str:
+    """':LINE' of the first occurrence of `text` in the file, or '' when not found as is."""
+    index = raw.find(text.encode("utf-8"))
+    if index < 0:
+        return ""
+    line = raw.count(b"\n", 0, index) + 1
+    return f":{line}"
 
 
 def _parse_bytes(graph: Graph, raw: bytes, fmt: str, path: Path) -> None:
