@@ -79,3 +79,17 @@ def test_a_full_disk_on_standard_output_is_a_clean_error(run_cli) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("segur-kg: error: cannot write to standard output")
     assert "Traceback" not in result.stderr
+
+
+def test_a_file_linking_to_the_dataset_validates_with_the_dataset(run_cli, tmp_path: Path) -> None:
+    from conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "data" / "software.ttl").read_text(encoding="utf-8")
+    prefixes = "".join(line + "\n" for line in text.splitlines() if line.startswith("@prefix"))
+    start = text.index("software:lgc-sf a")
+    one = tmp_path / "one.ttl"
+    one.write_text(prefixes + text[start:text.index("\n\n", start)] + "\n", encoding="utf-8")
+    alone = run_cli("validate", str(one))
+    assert alone.returncode == 1  # the wave and the audience are not in the file
+    together = run_cli("validate", str(one), "--with-dataset")
+    assert together.returncode == 0, together.stdout

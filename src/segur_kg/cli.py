@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="validate these files instead of the dataset")
     validate.add_argument("--lang", choices=LANGS, default="fr", help="language of messages")
     validate.add_argument("--format", choices=REPORT_FORMATS, default="text")
+    validate.add_argument("--with-dataset", action="store_true",
+                          help="check the files together with the dataset, so links to its "
+                          "resources are known")
 
     export = commands.add_parser(
         "export", help="write the whole graph in one RDF format, a JSON-LD frame or a CSV table")
@@ -237,7 +240,7 @@ def _validate(args: argparse.Namespace) -> int:
     from segur_kg import validate
 
     if args.files:
-        report = validate.validate_files(args.files, args.lang)
+        report = validate.validate_files(args.files, args.lang, args.with_dataset)
     else:
         report = validate.validate_dataset(args.lang)
     _write(validate.render(report, args.format))

@@ -62,14 +62,16 @@ def validate_dataset(lang: str = "fr") -> Report:
     return _run(data, None, lang)
 
 
-def validate_files(files: list[Path], lang: str = "fr") -> Report:
-    """Only these files as data; the ontology is mixed in so class hierarchies are known."""
-    from segur_kg.rdf_io import load_ontology, new_graph, parse_file
+def validate_files(files: list[Path], lang: str = "fr", with_dataset: bool = False) -> Report:
+    """These files as data; the ontology is mixed in so class hierarchies are known. With
+    `with_dataset`, the files are checked together with the dataset, so that links to its
+    resources (a wave, a group) count as links to resources of the right class."""
+    from segur_kg.rdf_io import load_dataset, load_ontology, new_graph, parse_file
 
-    data = new_graph()
+    data = load_dataset() if with_dataset else new_graph()
     for path in files:
         parse_file(path, data)
-    return _run(data, load_ontology(), lang)
+    return _run(data, None if with_dataset else load_ontology(), lang)
 
 
 def _run(data: Graph, ontology: Graph | None, lang: str) -> Report:
