@@ -67,7 +67,9 @@ def serve(settings: Settings) -> None:
     server = Server(settings, graph, settings.base(port), settings.local(port))
     config = uvicorn.Config(
         build_app(server), log_level="warning", access_log=False, server_header=False,
-        h11_max_incomplete_event_size=2 * MAX_TARGET_BYTES, timeout_graceful_shutdown=2,
+        # h11 even when httptools is installed: it caps the request head (httptools does not).
+        http="h11", h11_max_incomplete_event_size=2 * MAX_TARGET_BYTES,
+        timeout_graceful_shutdown=2,
         limit_concurrency=1000,
     )
     uvicorn.Server(config).run(sockets=[sock])

@@ -5,9 +5,10 @@ copy of the graph: its parser and evaluator are compiled code, tens of times fas
 rdflib's. Neither engine can be interrupted from outside its thread, and a SIGALRM inside the
 process can be swallowed by a bare `except` or wait on compiled code, so the only reliable time
 limit is the end of the process. The workers are forked from the server after the graph and the
-store are loaded (copy-on-write: no reload); the server gives each job to an idle worker and waits for the answer on a pipe, without blocking its
-event loop. A worker that overruns the timeout (or whose client gave up) is killed with SIGKILL
-and a fresh one forked in its place, so the other workers keep answering meanwhile.
+store are loaded (copy-on-write: no reload). The server gives each job to an idle worker, and
+the event loop tells it when the answer is on the pipe, so it never blocks waiting. A worker
+that overruns the timeout (or whose client gave up) is killed with SIGKILL and a fresh one
+forked in its place, so the other workers keep answering meanwhile.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import multiprocessing
 import os
 import re
 import signal
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -193,39 +195,68 @@ def _worker_main(conn: Connection, graph: Graph, store: Any) -> None:
 class Worker:
     process: Any
     conn: Connection
+    job: Job | None = None  # the job it is running
+
+
+@dataclass(eq=False)
+class Job:
+    payload: dict[str, Any]
+    future: asyncio.Future[Reply]
+    timeout: float
+    timer: asyncio.TimerHandle | None = None  # waiting for a worker, then running
+    worker: Worker | None = None
 
 
 class Pool:
-    """A fixed number of worker processes, handed out one job at a time."""
+    """A fixed number of worker processes, each running one job at a time.
+
+    Jobs wait in one first-come, first-served line. The hand-over happens in the event loop's
+    callback that reads a worker's answer: the worker gets the next job at once, without
+    waiting for the requests' coroutines to be scheduled, and no newcomer can pass a job that
+    was already waiting (a long tail of latency under load otherwise)."""
 
     def __init__(self, graph: Graph, size: int) -> None:
         self.graph = graph
         self.store = load_store(graph)
         self.size = size
         self.killed = 0
-        self._idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self._idle: deque[Worker] = deque()
+        self._waiting: deque[Job] = deque()
         self._all: set[Worker] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         for _ in range(self.size):
-            self._idle.put_nowait(self._spawn())
+            self._idle.append(self._spawn())
 
     def _spawn(self) -> Worker:
+        assert self._loop is not None
         parent, child = _CONTEXT.Pipe(duplex=True)
-        process = _CONTEXT.Process(target=_worker_main, args=(child, self.graph, self.store), daemon=True)
+        process = _CONTEXT.Process(target=_worker_main, args=(child, self.graph, self.store),
+                                   daemon=True)
         process.start()
         child.close()
         worker = Worker(process, parent)
         self._all.add(worker)
+        self._loop.add_reader(parent.fileno(), self._answered, worker)
+        # uvloop makes a watched descriptor non-blocking; an answer larger than the pipe's
+        # buffer must still be read whole once it starts arriving.
+        os.set_blocking(parent.fileno(), True)
         return worker
 
     def _replace(self, worker: Worker) -> None:
+        """Kill `worker` (it may be busy) and put a fresh one in its place."""
         self.killed += 1
         self._discard(worker)
-        self._idle.put_nowait(self._spawn())
+        self._idle.append(self._spawn())
+        self._dispatch()
 
     def _discard(self, worker: Worker) -> None:
+        assert self._loop is not None
         self._all.discard(worker)
+        worker.job = None
+        self._loop.remove_reader(worker.conn.fileno())
         if worker.process.is_alive():
             os.kill(worker.process.pid, signal.SIGKILL)
         worker.process.join(1)
@@ -234,48 +265,91 @@ class Pool:
     def stop(self) -> None:
         for worker in list(self._all):
             self._discard(worker)
+        while self._waiting:
+            job = self._waiting.popleft()
+            _settle(job, exception=Busy())
 
-    async def run(self, job: dict[str, Any], timeout: float) -> Reply:
+    async def run(self, payload: dict[str, Any], timeout: float) -> Reply:
         """The worker's reply; Busy if none is free within `timeout`, Overrun if the job
         itself takes longer (its worker is then killed and replaced)."""
+        loop = asyncio.get_running_loop()
+        job = Job(payload, loop.create_future(), timeout)
+        job.timer = loop.call_later(timeout, self._expire, job)
+        self._waiting.append(job)
+        self._dispatch()
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout)
-        except TimeoutError:
-            raise Busy from None
-        healthy = False
-        try:
-            worker.conn.send(job)
-            reply = await _receive(worker.conn, timeout)
-            healthy = True
-            return reply
-        except TimeoutError:
-            log.warning("a job ran longer than %g s; its worker (pid %s) was killed",
-                        timeout, worker.process.pid)
-            raise Overrun from None
-        except (EOFError, OSError):
-            log.error("worker (pid %s) died while running a job", worker.process.pid)
-            return error(500, "internal server error; the problem was logged on the server")
-        finally:
-            # Also reached when the client goes away (cancellation): the worker may still be
-            # busy, so it cannot be reused.
-            if healthy:
-                self._idle.put_nowait(worker)
-            else:
+            return await job.future
+        except asyncio.CancelledError:
+            # The client went away: forget the job, and kill its worker if it is running it
+            # (it cannot be reused while it may still be busy).
+            if job.timer is not None:
+                job.timer.cancel()
+            if job.worker is not None and job.worker.job is job:
+                self._replace(job.worker)
+            elif job in self._waiting:
+                self._waiting.remove(job)
+            raise
+
+    def _dispatch(self) -> None:
+        """Give waiting jobs to idle workers, oldest job first."""
+        assert self._loop is not None
+        while self._idle and self._waiting:
+            job = self._waiting.popleft()
+            worker = self._idle.popleft()
+            if job.timer is not None:
+                job.timer.cancel()
+            try:
+                worker.conn.send(job.payload)
+            except OSError:
+                log.error("worker (pid %s) died while idle", worker.process.pid)
+                self._waiting.appendleft(job)
+                job.timer = self._loop.call_later(job.timeout, self._expire, job)
                 self._replace(worker)
+                return
+            worker.job, job.worker = job, worker
+            job.timer = self._loop.call_later(job.timeout, self._overrun, job)
+
+    def _answered(self, worker: Worker) -> None:
+        """The worker's pipe is readable: its answer, or the end of a dead worker."""
+        job, worker.job = worker.job, None
+        try:
+            reply = worker.conn.recv()
+        except (EOFError, OSError):
+            if job is not None:
+                log.error("worker (pid %s) died while running a job", worker.process.pid)
+                _settle(job, reply=error(500, "internal server error; the problem was "
+                                              "logged on the server"))
+            else:  # e.g. a SIGTERM sent to the whole process group, the server's too
+                log.info("worker (pid %s) exited while idle", worker.process.pid)
+            self._replace(worker)
+            return
+        if job is not None:
+            _settle(job, reply=reply)
+        self._idle.append(worker)
+        self._dispatch()
+
+    def _expire(self, job: Job) -> None:
+        """No worker became free in time."""
+        if job in self._waiting:
+            self._waiting.remove(job)
+        _settle(job, exception=Busy())
+
+    def _overrun(self, job: Job) -> None:
+        worker = job.worker
+        if worker is None or worker.job is not job:
+            return
+        log.warning("a job ran longer than %g s; its worker (pid %s) was killed",
+                    job.timeout, worker.process.pid)
+        _settle(job, exception=Overrun())
+        self._replace(worker)
 
 
-async def _receive(conn: Connection, timeout: float) -> Reply:
-    loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
-    fd = conn.fileno()
-
-    def readable() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_reader(fd, readable)
-    try:
-        await asyncio.wait_for(ready, timeout)
-    finally:
-        loop.remove_reader(fd)
-    return conn.recv()
+def _settle(job: Job, reply: Reply | None = None, exception: Exception | None = None) -> None:
+    if job.timer is not None:
+        job.timer.cancel()
+    if job.future.done():
+        return
+    if exception is not None:
+        job.future.set_exception(exception)
+    else:
+        job.future.set_result(reply)
