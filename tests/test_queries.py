@@ -107,3 +107,10 @@ def test_english_answers_use_english_labels(capsys) -> None:
     answer = run_query(capsys, "corridors", "--format", "csv", "--lang", "en")
     assert "Office-based medicine,,Wave 1" in answer
     assert "Médecine de ville" not in answer
+
+
+def test_the_readme_shows_the_real_answer_of_its_first_command(capsys) -> None:
+    readme = (QUERIES_DIR.parent / "README.md").read_text(encoding="utf-8")
+    after = readme.split("The first command prints:", 1)[1]
+    shown = after.split("```", 2)[1].removeprefix("\n")
+    assert run_query(capsys, "who-oversees-what") == shown
