@@ -18,3 +18,8 @@ class SegurKgError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def one_line(exc: Exception) -> str:
+    """A library's error message on one short line, for use inside a SegurKgError."""
+    return " ".join(str(exc).split())[:200] or type(exc).__name__

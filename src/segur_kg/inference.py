@@ -103,9 +103,9 @@ def _read_cache(path: Path) -> Graph | None:
 
 
 def _write_cache(path: Path, graph: Graph) -> None:
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    body = "".join(sorted(f"{line}\n" for line in set(text.splitlines()) if line.strip()))
-    data = body.encode("utf-8")
+    from segur_kg.serialize import serialize
+
+    data = serialize(graph, "nt")  # sorted N-Triples, the same bytes for the same closure
     data += _CHECKSUM_PREFIX + hashlib.sha256(data).hexdigest().encode() + b"\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segur_kg import paths
-from segur_kg.errors import SegurKgError
+from segur_kg.errors import SegurKgError, one_line
 
 # rdflib logs a traceback for each literal it cannot convert and a warning for odd IRIs;
 # parse_file reports both as one clear error instead.
@@ -244,9 +244,9 @@ def _describe_parse_error(exc: Exception, raw: bytes, fmt: str, shown: str) -> s
     if fmt in ("nt", "nquads"):
         line = _first_bad_line(raw, fmt)
         if line:
-            return f"{shown}:{line}:1: {_one_line(exc)}; {hint}"
+            return f"{shown}:{line}:1: {one_line(exc)}; {hint}"
     return (
-        f"{shown}: cannot parse as {fmt} ({_one_line(exc)}); "
+        f"{shown}: cannot parse as {fmt} ({one_line(exc)}); "
         "check that the content matches the extension"
     )
 
@@ -263,11 +263,6 @@ def _first_bad_line(raw: bytes, fmt: str) -> int | None:
         except Exception:
             return number
     return None
-
-
-def _one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] or type(exc).__name__
 
 
 # --- the dataset ---------------------------------------------------------------------------

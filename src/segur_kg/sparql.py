@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import rdflib.plugins.sparql
 
 from segur_kg.catalog import NamedQuery, Param
-from segur_kg.errors import EXIT_TIMEOUT, SegurKgError
+from segur_kg.errors import EXIT_TIMEOUT, SegurKgError, one_line
 from segur_kg.rdf_io import ID, QUERY_PREFIXES
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def prepare(text: str, source: str = "--sparql") -> Query:
             f"({' '.join(str(exc.msg).split())}); fix the query at that position"
         ) from None
     except Exception as exc:  # e.g. an undeclared prefix, reported by the algebra translator
-        raise SegurKgError(f"{source}: invalid SPARQL ({_one_line(exc)}); fix the query") from None
+        raise SegurKgError(f"{source}: invalid SPARQL ({one_line(exc)}); fix the query") from None
     _refuse_outside_access(query, source)
     _order_star_projection(query, text)
     return query
@@ -226,7 +226,3 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
