@@ -33,8 +33,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Every command that reads the graph can read it from any store.
+    from segur_kg.stores import STORE_HELP
 
-    query = commands.add_parser("query", help="run a named query, a .rq file or SPARQL text")
+    with_store = argparse.ArgumentParser(add_help=False)
+    with_store.add_argument("--store", default="memory", metavar="STORE", help=STORE_HELP)
+
+    query = commands.add_parser("query", parents=[with_store],
+                                help="run a named query, a .rq file or SPARQL text")
     query.add_argument("target", nargs="?", metavar="NAME|FILE.rq",
                        help="a query name from queries/ or a path to a .rq file")
     query.add_argument("--list", action="store_true", help="list the named queries")
@@ -48,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                        help="stop the query after S seconds (exit 3); 0 means no limit")
 
-    validate = commands.add_parser("validate", help="check the dataset or files with SHACL")
+    validate = commands.add_parser("validate", parents=[with_store],
+                                   help="check the dataset or files with SHACL")
     validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
                           help="validate these files instead of the dataset")
     validate.add_argument("--lang", choices=LANGS, default="fr", help="language of messages")
@@ -58,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "resources are known")
 
     export = commands.add_parser(
-        "export", help="write the whole graph in one RDF format, a JSON-LD frame or a CSV table")
+        "export", parents=[with_store],
+        help="write the whole graph in one RDF format, a JSON-LD frame or a CSV table")
     export.add_argument("--format", choices=EXPORT_FORMATS, default="ttl")
     export.add_argument("--infer", action="store_true", help="export the OWL 2 RL closure")
     export.add_argument("--frame", metavar="NAME",
@@ -79,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     nos_import.add_argument("-o", "--output", type=Path, default=Path("."), metavar="DIR",
                             help="folder to write the schemes to (default: the current folder)")
 
-    describe = commands.add_parser("describe", help="print the VoID + DCAT description")
+    describe = commands.add_parser("describe", parents=[with_store],
+                                   help="print the VoID + DCAT description")
     describe.add_argument("--format", choices=("ttl", "jsonld", "nt"), default="ttl")
     describe.add_argument("--base-url", metavar="URL",
                           help="where releases are published (download URLs start with it)")
@@ -104,11 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder of the site; a site made earlier there is replaced")
     docs.add_argument("--lang", choices=LANGS, default="fr", help="language of the pages")
 
-    stats = commands.add_parser("stats", help="count triples, resources and labels")
+    stats = commands.add_parser("stats", parents=[with_store],
+                                help="count triples, resources and labels")
     stats.add_argument("--format", choices=STATS_FORMATS, default="table")
 
     serve = commands.add_parser(
-        "serve", help="serve the graph over HTTP: SPARQL endpoint, IRIs, HTML pages")
+        "serve", parents=[with_store],
+        help="serve the graph over HTTP: SPARQL endpoint, IRIs, HTML pages")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
     serve.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
@@ -122,6 +133,30 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default: http://HOST:PORT/)")
     serve.add_argument("--no-infer", action="store_true",
                        help="serve the asserted triples only, without the OWL 2 RL closure")
+
+    load = commands.add_parser(
+        "load", parents=[with_store],
+        help="fill a store with the dataset and extra files (replaces what it held)")
+    load.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                      help="extra RDF files to load with the dataset (.ttl, .nt, .rdf, .jsonld)")
+    load.add_argument("--infer", action="store_true",
+                      help="also compute the closure graph that --infer queries read")
+    load.add_argument("--graph-store", metavar="URL",
+                      help="with --store sparql:URL: the Graph Store Protocol URL to write to")
+
+    infer = commands.add_parser(
+        "infer", parents=[with_store],
+        help="compute the entailment closure of a store's triples (for --infer)")
+    infer.add_argument("--graph-store", metavar="URL",
+                       help="with --store sparql:URL: the Graph Store Protocol URL to write to")
+
+    synth = commands.add_parser(
+        "synth", help="write a synthetic national-scale extension of the graph (N-Triples)")
+    synth.add_argument("--scale", metavar="N",
+                       help="about how many triples to write: 20000, 100k, 1M, 10M…")
+    synth.add_argument("--seed", metavar="S", help="random seed (default 0); same seed, same bytes")
+    synth.add_argument("-o", "--output", type=Path, metavar="FILE.nt",
+                       help="the file to write (atomically)")
     return parser
 
 
@@ -165,6 +200,10 @@ def _dispatch(argv: list[str] | None) -> int:
         return _stats(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command in ("load", "infer"):
+        return _fill_store(args)
+    if args.command == "synth":
+        return _synth(args)
     parser.print_help(sys.stderr)
     return EXIT_INPUT
 
@@ -192,10 +231,19 @@ def _query(args: argparse.Namespace) -> int:
 
     bindings = sparql.bind_params(named, _pairs(args.param))
     prepared = sparql.prepare(named.text, named.source)
-    graph = _graph(args.infer)
-    result = sparql.run(graph, prepared, bindings, args.timeout or None)
-    _write(formatting.render(result, args.format, graph, args.lang, args.iris))
+    with _open_store(args) as store:
+        result = store.query(named.text, prepared, bindings, args.infer, args.timeout or None)
+        shown = [term for row in result.rows for term in row]
+        labels = store.labels(shown, args.infer) if not args.iris and args.format != "json" \
+            else None
+    _write(formatting.render(result, args.format, labels, args.lang, args.iris))
     return EXIT_OK
+
+
+def _open_store(args: argparse.Namespace, create: bool = False):  # noqa: ANN202
+    from segur_kg.stores import open_store
+
+    return open_store(args.store, create=create, graph_store=getattr(args, "graph_store", None))
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -208,16 +256,6 @@ def _pairs(items: list[str]) -> dict[str, str]:
             raise SegurKgError(f"--param {key.strip()} is given twice; give it once")
         pairs[key.strip()] = value
     return pairs
-
-
-def _graph(infer: bool):  # noqa: ANN202 - rdflib is imported lazily
-    if infer:
-        from segur_kg.inference import inferred_dataset
-
-        return inferred_dataset()
-    from segur_kg.rdf_io import load_dataset
-
-    return load_dataset()
 
 
 def _list_queries(queries: list, lang: str) -> str:
@@ -253,7 +291,9 @@ def _export(args: argparse.Namespace) -> int:
     check_options(args.format, args.frame, args.table, args.lang)
     if args.output is not None:
         check_output(args.output)  # fail before the slow part
-    data = export(args.format, args.infer, frame=args.frame, table=args.table, lang=args.lang)
+    with _open_store(args) as store:
+        data = export(args.format, args.infer, frame=args.frame, table=args.table,
+                      lang=args.lang, store=store)
     if args.output is None:
         _write_bytes(data)
     else:
@@ -263,9 +303,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     from segur_kg import stats
-    from segur_kg.rdf_io import load_dataset
 
-    _write(stats.render(stats.compute(load_dataset()), args.format))
+    with _open_store(args) as store:
+        _write(stats.render(stats.compute(store.graph()), args.format))
     return EXIT_OK
 
 
@@ -319,11 +359,11 @@ def _publishing(args: argparse.Namespace) -> int:
     if args.command == "describe":
         from segur_kg.describe import describe, render
         from segur_kg.export import check_output, write_output
-        from segur_kg.rdf_io import load_dataset
 
         if args.output is not None:
             check_output(args.output)
-        data = render(describe(load_dataset(), base_url=args.base_url), args.format)
+        with _open_store(args) as store:
+            data = render(describe(store.graph(), base_url=args.base_url), args.format)
         if args.output is None:
             _write_bytes(data)
         else:
@@ -356,7 +396,34 @@ def _serve(args: argparse.Namespace) -> int:
     from segur_kg.server import Settings, serve
 
     serve(Settings(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows,
-                   workers=args.workers, base_iri=args.base_iri, infer=not args.no_infer))
+                   workers=args.workers, base_iri=args.base_iri, infer=not args.no_infer,
+                   store=args.store))
+    return EXIT_OK
+
+
+def _fill_store(args: argparse.Namespace) -> int:
+    """load and infer."""
+    with _open_store(args, create=args.command == "load") as store:
+        if args.command == "infer":
+            size = store.infer()
+            _write(f"{store.name}: closure graph of {size} triples\n")
+            return EXIT_OK
+        summary = store.load(args.files, args.infer)
+    rate = summary.asserted / summary.seconds if summary.seconds else 0.0
+    closure = f", closure graph of {summary.closure} triples" if summary.closure else ""
+    _write(f"{store.name}: {summary.asserted} triples{closure} in {summary.seconds:.1f} s "
+           f"({rate:,.0f} triples/s)\n")
+    return EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from segur_kg import synth
+    from segur_kg.paths import display
+
+    scale, seed = synth.parse_scale(args.scale), synth.parse_seed(args.seed)
+    summary = synth.generate(scale, seed, synth.check_output(args.output))
+    print(f"wrote {summary.triples} triples to {display(summary.path)} (seed {seed})",
+          file=sys.stderr)
     return EXIT_OK
 
 

@@ -4,10 +4,14 @@ format, as a framed JSON-LD document, or as one CSV table."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segur_kg import paths
 from segur_kg.atomic import write_atomic
 from segur_kg.errors import SegurKgError
+
+if TYPE_CHECKING:
+    from segur_kg.stores import Store
 
 # Kept here rather than imported from serialize, so the command line starts without rdflib.
 FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
@@ -47,17 +51,14 @@ def check_options(fmt: str, frame: str | None, table: str | None, lang: str | No
 
 
 def export(fmt: str, infer: bool = False, *, frame: str | None = None,
-           table: str | None = None, lang: str | None = None) -> bytes:
+           table: str | None = None, lang: str | None = None, store: Store | None = None) -> bytes:
     """The graph in `fmt`; the same sources always give the same bytes."""
     check_options(fmt, frame, table, lang)
-    if infer:
-        from segur_kg.inference import inferred_dataset
+    if store is None:
+        from segur_kg.stores.memory import MemoryStore
 
-        graph = inferred_dataset()
-    else:
-        from segur_kg.rdf_io import load_dataset
-
-        graph = load_dataset()
+        store = MemoryStore()
+    graph = store.graph(infer)
     if fmt == TABLE_FORMAT:
         from segur_kg.tables import to_csv
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
 _CHECKSUM_PREFIX = b"# sha256 "
+# Bumped whenever closure() changes what it keeps, so older cached closures are not reused.
+_CLOSURE_VERSION = "2"
 
 
 def cache_dir() -> Path:
@@ -41,7 +43,8 @@ def cache_key() -> str:
         reasoner = version("owlrl")
     except PackageNotFoundError:
         reasoner = "unknown"
-    digest.update(f"segur-kg {metadata().version}\nowlrl {reasoner}\n".encode())
+    digest.update(f"segur-kg {metadata().version}\nowlrl {reasoner}\n"
+                  f"closure {_CLOSURE_VERSION}\n".encode())
     for path in source_files():
         data = path.read_bytes()
         root = paths.root()
@@ -69,14 +72,17 @@ def inferred_dataset() -> Graph:
 def closure(graph: Graph) -> Graph:
     """OWL 2 RL closure of a copy of `graph` (the input is left untouched)."""
     from owlrl import DeductiveClosure, OWLRL_Semantics
-    from rdflib import Literal
+    from rdflib import OWL, Literal
 
     closed = new_graph()
     for triple in graph:
         closed.add(triple)
     DeductiveClosure(OWLRL_Semantics).expand(closed)
     # owlrl asserts facts about literals (literal subjects); RDF serializations cannot say them.
-    for triple in [t for t in closed if isinstance(t[0], Literal)]:
+    # It also says that every resource is owl:sameAs itself, which only adds noise to answers
+    # (an actor "related to itself") and is left out of the inference at scale too.
+    for triple in [t for t in closed if isinstance(t[0], Literal)
+                   or (t[1] == OWL.sameAs and t[0] == t[2])]:
         closed.remove(triple)
     bind_prefixes(closed)
     return closed

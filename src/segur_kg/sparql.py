@@ -202,9 +202,41 @@ def run(graph: Graph, query: Query, bindings: dict[str, Identifier],
         return QueryResult("SELECT", variables=variables, rows=rows)
 
 
+def kind(prepared: Query) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    return str(prepared.algebra.name).removesuffix("Query").upper()
+
+
+def projected(prepared: Query, found: list[str]) -> list[str]:
+    """The answer's columns in the order rdflib gives them (for SELECT *, the order of first
+    appearance in the text), so every store prints the same columns."""
+    order = [str(v) for v in prepared.algebra.get("PV") or []]
+    return order if sorted(order) == sorted(found) else found
+
+
+def with_values(text: str, bindings: dict[str, Identifier]) -> str:
+    """The query with each parameter bound by a VALUES block at the start of its WHERE group,
+    for engines that take text only (Oxigraph, remote endpoints). Joining there, before any
+    aggregation, gives the answers rdflib gives with initBindings."""
+    if not bindings:
+        return text
+    block = " ".join(f"VALUES ?{name} {{ {term.n3()} }}" for name, term in bindings.items())
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    bound, found = re.subn(r"\bWHERE\s*\{", lambda m: m.group(0) + f"\n  {block}",
+                           body.strip(), count=1, flags=re.IGNORECASE)
+    if not found:
+        raise SegurKgError("a query with parameters needs a WHERE keyword before its pattern; "
+                           "write SELECT ... WHERE { ... }")
+    return bound + "\n"
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Wall-clock limit with SIGALRM; only the main thread of a POSIX process can use it."""
+    """Wall-clock limit with SIGALRM; only the main thread of a POSIX process can use it.
+
+    Compiled engines (Oxigraph) hold on to the main thread while they evaluate, so the alarm
+    waits; a watchdog thread then ends the whole command (exit 3) a second after the limit,
+    which is the only way to stop them."""
     usable = (
         seconds is not None
         and seconds > 0
@@ -218,11 +250,24 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     def expired(_signum: int, _frame: object) -> None:
         raise QueryTimeout(seconds)  # type: ignore[arg-type]
 
+    done = threading.Event()
+
+    def watchdog() -> None:
+        if not done.wait(seconds + 1.0):  # type: ignore[operator]
+            import os
+            import sys
+
+            print(f"segur-kg: error: {QueryTimeout(seconds).message}",  # type: ignore[arg-type]
+                  file=sys.stderr, flush=True)
+            os._exit(EXIT_TIMEOUT)
+
     previous = signal.signal(signal.SIGALRM, expired)
+    threading.Thread(target=watchdog, daemon=True).start()
     # rdflib has a few bare `except:` blocks that could swallow the first alarm, so it repeats.
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)  # type: ignore[arg-type]
     try:
         yield
     finally:
+        done.set()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

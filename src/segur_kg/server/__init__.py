@@ -55,16 +55,14 @@ def serve(settings: Settings) -> None:
     check(settings)
     sock = listen(settings.host, settings.port)
     logging.basicConfig(level=logging.WARNING, format="segur-kg: %(levelname)s: %(message)s")
-    if settings.infer:
-        from segur_kg.inference import inferred_dataset
+    from segur_kg.stores import open_store
 
-        graph = inferred_dataset()
-    else:
-        from segur_kg.rdf_io import load_dataset
-
-        graph = load_dataset()
+    # The pages and VoID are drawn from a copy of the graph; the queries go to the store.
+    with open_store(settings.store) as store:
+        graph = store.graph(settings.infer)
+        engine = store.engine(settings.infer)
     port = sock.getsockname()[1]
-    server = Server(settings, graph, settings.base(port), settings.local(port))
+    server = Server(settings, graph, settings.base(port), settings.local(port), engine)
     config = uvicorn.Config(
         build_app(server), log_level="warning", access_log=False, server_header=False,
         # h11 even when httptools is installed: it caps the request head (httptools does not).

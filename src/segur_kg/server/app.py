@@ -46,6 +46,7 @@ class Settings:
     workers: int = 2
     base_iri: str | None = None
     infer: bool = True
+    store: str = "memory"
 
     def local(self, port: int) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -60,14 +61,15 @@ class Settings:
 class Server:
     """What the routes share: the graph, the worker pool and cached documents."""
 
-    def __init__(self, settings: Settings, graph: Graph, base: str, local: str) -> None:
+    def __init__(self, settings: Settings, graph: Graph, base: str, local: str,
+                 engine: Any = None) -> None:
         from segur_kg.catalog import list_queries
 
         self.settings = settings
         self.graph = graph
         self.base = base
         self.local = local  # where it listens; `base` is where links point
-        self.pool = Pool(graph, settings.workers)
+        self.pool = Pool(graph, settings.workers, engine)
         self.queries = list_queries()
         self.void = _void(graph, base)
         self.service = _service_description(graph, base)

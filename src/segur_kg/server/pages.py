@@ -4,7 +4,6 @@ query form and its results. Pages need no script and no network: they work offli
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -234,18 +233,12 @@ def error_page(site: Site, path: str, message: str) -> str:
 def example_text(query: NamedQuery) -> str:
     """The query text with its first example's parameters bound by a VALUES block at the start
     of the WHERE group, so that it runs as it is when pasted into the form."""
-    from segur_kg.sparql import bind_params
+    from segur_kg.sparql import bind_params, with_values
 
     if not query.params:
         return query.text
     given = query.examples[0] if query.examples else {}
-    bindings = bind_params(query, given)
-    if not bindings:
-        return query.text
-    block = " ".join(f"VALUES ?{name} {{ {term.n3()} }}" for name, term in bindings.items())
-    body = "\n".join(line for line in query.text.splitlines() if not line.startswith("#"))
-    return re.sub(r"\bWHERE\s*\{", lambda m: m.group(0) + f"\n  {block}", body.strip(),
-                  count=1, flags=re.IGNORECASE) + "\n"
+    return with_values(query.text, bind_params(query, given))
 
 
 def query_page(site: Site, path: str, queries: list[NamedQuery], text: str,

@@ -215,9 +215,11 @@ class Pool:
     waiting for the requests' coroutines to be scheduled, and no newcomer can pass a job that
     was already waiting (a long tail of latency under load otherwise)."""
 
-    def __init__(self, graph: Graph, size: int) -> None:
+    def __init__(self, graph: Graph, size: int, engine: Any = None) -> None:
+        """`engine` answers queries like a pyoxigraph Store (the store given with --store);
+        by default the workers query an in-memory copy of `graph`."""
         self.graph = graph
-        self.store = load_store(graph)
+        self.store = engine if engine is not None else load_store(graph)
         self.size = size
         self.killed = 0
         self._idle: deque[Worker] = deque()

@@ -1,0 +1,128 @@
+"""What a store is filled with: the dataset, then extra files, cut in chunks a store can take in
+bulk; and the closure graph built from the cached base closure and the asserted triples."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from segur_kg.errors import SegurKgError
+
+CHUNK_BYTES = 32 * 1024 * 1024
+# Read by the native parsers of the stores. RDF/XML and JSON-LD go through rdf_io instead,
+# whose parsing is known never to open a file or the network (DTDs, remote contexts).
+NATIVE = {".nt": "nt", ".ttl": "ttl"}
+CONVERTED = {".rdf", ".owl", ".xml", ".jsonld", ".json"}
+STATUS_GRAPH = "https://w3id.org/segur/graph/status"
+HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    data: bytes
+    fmt: str  # "nt" or "ttl"
+    source: str  # file name for messages
+    first_line: int  # line of the file the chunk starts at
+
+
+def check_files(files: list[Path]) -> None:
+    """Refuse missing files and formats that cannot be loaded, before touching the store."""
+    from segur_kg.paths import display
+
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix not in NATIVE and suffix not in CONVERTED:
+            raise SegurKgError(
+                f"{display(path)}: cannot load '{suffix or 'no suffix'}' files; give Turtle "
+                "(.ttl), N-Triples (.nt), RDF/XML (.rdf) or JSON-LD (.jsonld)")
+        if not path.is_file():
+            raise SegurKgError(f"{display(path)}: no such file; check the path")
+
+
+def total_bytes(files: list[Path]) -> int:
+    return sum(path.stat().st_size for path in files)
+
+
+def dataset_ntriples() -> bytes:
+    """The dataset exactly as the memory store holds it (version and licence stamped)."""
+    from segur_kg.rdf_io import load_dataset
+    from segur_kg.serialize import serialize
+
+    return serialize(load_dataset(), "nt")
+
+
+def base_closure_ntriples() -> bytes:
+    """The cached OWL 2 RL closure of the dataset, as N-Triples."""
+    from segur_kg.inference import inferred_dataset
+    from segur_kg.serialize import serialize
+
+    return serialize(inferred_dataset(), "nt")
+
+
+def chunks(files: list[Path]) -> Iterator[Chunk]:
+    from segur_kg.paths import display
+
+    for path in files:
+        suffix = path.suffix.lower()
+        shown = display(path)
+        if suffix in CONVERTED:
+            yield Chunk(_converted(path), "nt", shown, 1)
+        elif NATIVE[suffix] == "ttl":
+            yield Chunk(path.read_bytes(), "ttl", shown, 1)  # prefixes: not cut
+        else:
+            yield from _ntriples_chunks(path, shown)
+
+
+def _converted(path: Path) -> bytes:
+    from segur_kg.rdf_io import parse_file
+
+    graph = parse_file(path)
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+def _ntriples_chunks(path: Path, shown: str) -> Iterator[Chunk]:
+    """N-Triples has one triple per line, so it can be cut at any line end."""
+    line = 1
+    with path.open("rb") as stream:
+        while True:
+            data = stream.read(CHUNK_BYTES)
+            if not data:
+                return
+            if not data.endswith(b"\n"):
+                data += stream.readline()
+            yield Chunk(data, "nt", shown, line)
+            line += data.count(b"\n")
+
+
+def syntax_error(chunk: Chunk, message: str) -> SegurKgError:
+    """A parser's message with the line numbers of the file, not of the chunk."""
+    def shift(match: re.Match[str]) -> str:
+        return f"line {int(match.group(1)) + chunk.first_line - 1}"
+
+    text = re.sub(r"line (\d+)", shift, " ".join(message.split()))
+    return SegurKgError(f"{chunk.source}: invalid RDF ({text}); fix the file and load again")
+
+
+def closure_marker(key: str) -> bytes:
+    """The triple (in STATUS_GRAPH) that says a complete closure is in the store."""
+    from segur_kg.stores import CLOSURE_GRAPH
+
+    return f'<{CLOSURE_GRAPH}> <{HAS_VERSION}> "{key}" .\n'.encode()
+
+
+def entailed_ntriples(triples: Iterable[Any], batch: int = 200_000) -> Iterator[bytes]:
+    """N-Triples lines of what pyoxigraph `triples` entail, in batches."""
+    from segur_kg.entailment import base_schema, entailed, oxigraph_terms
+
+    lines: list[str] = []
+    for s, p, o in entailed(((t.subject, t.predicate, t.object) for t in triples),
+                            base_schema(), oxigraph_terms()):
+        lines.append(f"{s} {p} {o} .\n")
+        if len(lines) >= batch:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("utf-8")

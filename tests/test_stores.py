@@ -1,0 +1,268 @@
+"""The three stores give the same answers to every competency question, asserted and inferred:
+the memory store (rdflib), an embedded Oxigraph store filled by `segur-kg load`, and a real
+`oxigraph serve` on loopback, filled through the Graph Store Protocol and queried by the
+SPARQL Protocol."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, assert_clean_error
+
+from segur_kg import sparql
+from segur_kg.catalog import list_queries
+from segur_kg.cli import main
+from segur_kg.stores import Store, open_store
+
+QUERIES = list_queries()
+EXPECTED = REPO_ROOT / "queries" / "expected"
+OXIGRAPH_SERVER = Path(sys.executable).parent / "oxigraph"
+
+
+def _in_cache(tmp_path_factory: pytest.TempPathFactory) -> pytest.MonkeyPatch:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    patch.delenv("SEGUR_KG_HOME", raising=False)
+    return patch
+
+
+@pytest.fixture(scope="module")
+def oxigraph_spec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    patch = _in_cache(tmp_path_factory)
+    spec = f"oxigraph:{tmp_path_factory.mktemp('stores') / 'embedded'}"
+    assert main(["load", "--store", spec, "--infer"]) == 0
+    yield spec
+    patch.undo()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"oxigraph serve stopped: {server.stderr.read()}")  # type: ignore
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("oxigraph serve did not start listening")
+
+
+@pytest.fixture(scope="module")
+def remote_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Oxigraph server (the `oxigraph` package), started on loopback and stopped."""
+    patch = _in_cache(tmp_path_factory)
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(OXIGRAPH_SERVER), "serve", "--location", str(tmp_path_factory.mktemp("remote")),
+         "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(port, server)
+        base = f"http://127.0.0.1:{port}"
+        assert main(["load", "--store", f"sparql:{base}/query", "--graph-store",
+                     f"{base}/store", "--infer"]) == 0
+        yield f"{base}/query"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        patch.undo()
+
+
+@pytest.fixture(scope="module")
+def stores(oxigraph_spec: str, remote_url: str) -> Iterator[dict[str, Store]]:
+    opened = {"memory": open_store("memory"), "oxigraph": open_store(oxigraph_spec),
+              "sparql": open_store(f"sparql:{remote_url}")}
+    yield opened
+    for store in opened.values():
+        store.close()
+
+
+def _key(term: object) -> tuple[str, ...] | None:
+    from rdflib import BNode, Literal
+
+    if term is None:
+        return None
+    if isinstance(term, BNode):
+        return ("bnode",)  # labels are local to each answer
+    if isinstance(term, Literal):
+        return ("literal", str(term), term.language or "", str(term.datatype or ""))
+    return ("iri", str(term))
+
+
+def _json_key(value: dict[str, str] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if value["type"] == "bnode":
+        return ("bnode",)
+    if value["type"] == "uri":
+        return ("iri", value["value"])
+    datatype = value.get("datatype", "")
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        datatype = ""
+    return ("literal", value["value"], value.get("xml:lang", ""), datatype)
+
+
+def _answer(store: Store, query, infer: bool) -> tuple[str, list[str], list, bool | None]:
+    given = query.examples[0] if query.examples else {}
+    result = store.query(query.text, sparql.prepare(query.text, query.source),
+                         sparql.bind_params(query, given), infer, timeout=120)
+    rows = [tuple(_key(term) for term in row) for row in result.rows]
+    if not re.search(r"\bORDER\s+BY\b", query.text, re.IGNORECASE):
+        rows = sorted(rows, key=repr)
+    return result.kind, result.variables, rows, result.boolean
+
+
+@pytest.mark.parametrize("infer", [False, True], ids=["asserted", "inferred"])
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_every_store_gives_the_same_answer(stores: dict[str, Store], query, infer: bool):
+    answers = {name: _answer(store, query, infer) for name, store in stores.items()}
+    assert answers["memory"][2] or answers["memory"][3] is not None, "an empty answer proves little"
+    assert answers["oxigraph"] == answers["memory"]
+    assert answers["sparql"] == answers["memory"]
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "sparql"])
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_command_prints_the_expected_answer_from_every_store(
+        oxigraph_spec: str, remote_url: str, capsys: pytest.CaptureFixture[str], query,
+        kind: str):
+    spec = oxigraph_spec if kind == "oxigraph" else f"sparql:{remote_url}"
+    params = [arg for pair in (query.examples[0] if query.examples else {}).items()
+              for arg in ("--param", f"{pair[0]}={pair[1]}")]
+    code = main(["query", query.name, *params, "--format", "csv", "--lang", "fr",
+                 "--store", spec])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out == (EXPECTED / f"{query.name}.csv").read_text(encoding="utf-8")
+
+
+def test_stores_hold_the_same_triples(stores: dict[str, Store]):
+    from segur_kg.serialize import serialize
+
+    memory = serialize(stores["memory"].graph(), "nt")
+    assert serialize(stores["oxigraph"].graph(), "nt") == memory
+    assert serialize(stores["sparql"].graph(), "nt") == memory
+    closure = serialize(stores["memory"].graph(infer=True), "nt")
+    assert serialize(stores["oxigraph"].graph(infer=True), "nt") == closure
+    assert serialize(stores["sparql"].graph(infer=True), "nt") == closure
+
+
+@pytest.mark.parametrize("command", [["export", "--format", "nt"], ["stats", "--format", "json"],
+                                     ["describe", "--format", "nt"]])
+def test_commands_write_the_same_bytes_from_every_store(
+        oxigraph_spec: str, remote_url: str, capsysbinary: pytest.CaptureFixture[bytes],
+        command: list[str]):
+    outputs = []
+    for spec in ("memory", oxigraph_spec, f"sparql:{remote_url}"):
+        assert main([*command, "--store", spec]) == 0
+        outputs.append(capsysbinary.readouterr().out)
+    assert outputs[0] and outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+def test_load_adds_extra_files_and_a_failed_load_keeps_the_previous_store(tmp_path, run_cli):
+    target = tmp_path / "store"
+    extra = tmp_path / "extra.nt"
+    extra.write_text('<https://example.org/a> <http://www.w3.org/2000/01/rdf-schema#label> '
+                     '"A"@fr .\n', encoding="utf-8")
+    loaded = run_cli("load", "--store", f"oxigraph:{target}", str(extra))
+    assert loaded.returncode == 0, loaded.stderr
+    before = run_cli("stats", "--store", f"oxigraph:{target}", "--format", "json").stdout
+    broken = tmp_path / "broken.nt"
+    broken.write_text('<https://example.org/a> <https://example.org/p> "ok" .\n'
+                      '<https://example.org/b> <https://example.org/p> "unterminated .\n',
+                      encoding="utf-8")
+    failed = run_cli("load", "--store", f"oxigraph:{target}", str(broken))
+    assert_clean_error(failed)
+    assert "broken.nt" in failed.stderr and "line 2" in failed.stderr
+    after = run_cli("stats", "--store", f"oxigraph:{target}", "--format", "json").stdout
+    assert after == before and '"triples"' in after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.nt", "extra.nt", "store"]
+
+
+def test_query_infer_needs_a_closure_in_the_store(tmp_path, run_cli):
+    target = tmp_path / "store"
+    assert run_cli("load", "--store", f"oxigraph:{target}").returncode == 0
+    result = run_cli("query", "who-oversees-what", "--infer", "--store", f"oxigraph:{target}")
+    assert_clean_error(result)
+    assert "segur-kg infer --store" in result.stderr
+    assert run_cli("infer", "--store", f"oxigraph:{target}").returncode == 0
+    answered = run_cli("query", "who-oversees-what", "--infer", "--store", f"oxigraph:{target}")
+    assert answered.returncode == 0 and "(14 rows)" in answered.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["query", "who-oversees-what", "--store", "postgres:db"], "is not a store"),
+    (["query", "who-oversees-what", "--store", "oxigraph:/nonexistent/segur"], "no Oxigraph store"),
+    (["load", "--store", "memory"], "cannot be loaded"),
+    (["query", "who-oversees-what", "--store", "sparql:file:///etc/passwd"], "not an http(s) URL"),
+    (["load", "--store", "sparql:http://127.0.0.1:9/query"], "--graph-store"),
+    (["query", "who-oversees-what", "--store", "sparql:http://127.0.0.1:9/query"],
+     "cannot reach"),
+])
+def test_store_errors_are_clear(run_cli, args: list[str], message: str):
+    result = run_cli(*args)
+    assert_clean_error(result)
+    assert message in result.stderr
+
+
+def test_a_folder_that_is_not_a_store_is_never_replaced(tmp_path, run_cli):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = run_cli("load", "--store", f"oxigraph:{folder}")
+    assert_clean_error(result)
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_long_query_on_oxigraph_is_stopped_at_the_timeout(oxigraph_spec: str, run_cli):
+    heavy = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z . ?d ?s ?w "
+             "FILTER(STR(?x) < STR(?y) && STR(?y) < STR(?z)) }")
+    # Thousands of triples to the fourth power: this query never ends unless it is stopped.
+    result = run_cli("query", "--sparql", heavy, "--store", oxigraph_spec, "--timeout", "1")
+    assert_clean_error(result, code=3)
+    assert "raise --timeout" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "sparql"])
+def test_serve_answers_from_the_store_it_is_given(
+        oxigraph_spec: str, remote_url: str, stores: dict[str, Store], tmp_path, kind: str):
+    import httpx
+    from test_server_protocol import start_server
+
+    from segur_kg.server.pages import example_text
+
+    spec = oxigraph_spec if kind == "oxigraph" else f"sparql:{remote_url}"
+    running = start_server(tmp_path / "served", "--store", spec)
+    try:
+        for query in QUERIES:
+            response = httpx.post(running.url + "sparql", data={"query": example_text(query)},
+                                  timeout=60)
+            assert response.status_code == 200, response.text
+            document = response.json()
+            if "boolean" in document:
+                assert document["boolean"] == _answer(stores["memory"], query, True)[3]
+                continue
+            _, names, expected, _ = _answer(stores["memory"], query, infer=True)
+            served = [tuple(_json_key(binding.get(name)) for name in names)
+                      for binding in document["results"]["bindings"]]
+            assert sorted(served, key=repr) == sorted(expected, key=repr)
+        refused = httpx.post(running.url + "sparql",
+                             data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> "
+                                            "{ ?s ?p ?o } }"}, timeout=60)
+        assert refused.status_code == 400
+    finally:
+        running.stop()
