@@ -229,6 +229,7 @@ def _query(args: argparse.Namespace) -> int:
 
     from segur_kg import formatting, sparql
 
+    sparql.EXIT_ON_OVERRUN = True
     bindings = sparql.bind_params(named, _pairs(args.param))
     prepared = sparql.prepare(named.text, named.source)
     with _open_store(args) as store:

@@ -29,9 +29,10 @@ class MemoryStore(Store):
         return self._graphs[infer]
 
     def _asserted(self) -> Graph:
-        from segur_kg.rdf_io import load_dataset, parse_file
+        from segur_kg.cache import dataset
+        from segur_kg.rdf_io import parse_file
 
-        graph = load_dataset()
+        graph = dataset()
         for path in self.extra_files:
             parse_file(path, graph)
         return graph
