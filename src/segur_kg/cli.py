@@ -411,9 +411,10 @@ def _fill_store(args: argparse.Namespace) -> int:
             return EXIT_OK
         summary = store.load(args.files, args.infer)
     rate = summary.asserted / summary.seconds if summary.seconds else 0.0
-    closure = f", closure graph of {summary.closure} triples" if summary.closure else ""
-    _write(f"{store.name}: {summary.asserted} triples{closure} in {summary.seconds:.1f} s "
-           f"({rate:,.0f} triples/s)\n")
+    closure = (f"; closure graph of {summary.closure} triples in "
+               f"{summary.infer_seconds:.1f} s" if summary.closure else "")
+    _write(f"{store.name}: {summary.asserted} triples in {summary.seconds:.1f} s "
+           f"({rate:,.0f} triples/s){closure}\n")
     return EXIT_OK
 
 

@@ -33,8 +33,9 @@ STORE_HELP = ("memory (default: built from the files at each run), oxigraph:PATH
 @dataclass(frozen=True)
 class LoadSummary:
     asserted: int  # triples in the default graph after loading
-    closure: int | None  # triples in the closure graph, None when it was not computed
-    seconds: float
+    seconds: float  # to load them
+    closure: int | None = None  # triples in the closure graph, None when not computed
+    infer_seconds: float = 0.0
 
 
 class Store:

@@ -129,8 +129,9 @@ class OxigraphStore(Store):
         from pyoxigraph import Store as Oxigraph
 
         loading.check_files(files)
-        if self.path.exists() and not _is_store(self.path) and any(self.path.iterdir()):
-            raise SegurKgError(f"{self.path}: the folder exists and is not an Oxigraph store; "
+        if self.path.exists() and (not self.path.is_dir() or (
+                not _is_store(self.path) and any(self.path.iterdir()))):
+            raise SegurKgError(f"{self.path}: exists and is not an Oxigraph store; "
                                "choose an empty or new folder")
         self.close()
         started = time.perf_counter()
@@ -138,7 +139,13 @@ class OxigraphStore(Store):
         fresh = self.path.with_name(f".{self.path.name}.loading-{os.getpid()}")
         shutil.rmtree(fresh, ignore_errors=True)
         try:
-            store = Oxigraph(str(fresh))
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                store = Oxigraph(str(fresh))
+            except OSError as exc:
+                raise SegurKgError(f"{self.path}: cannot create the store "
+                                   f"({' '.join(str(exc).split())}); choose a writable folder"
+                                   ) from None
             total = len(dataset) + loading.total_bytes(files)
             with progress.bar("load", total, unit="B") as bar:
                 store.bulk_load(dataset, format=RdfFormat.N_TRIPLES)
@@ -150,9 +157,10 @@ class OxigraphStore(Store):
                     except SyntaxError as exc:
                         raise loading.syntax_error(chunk, str(exc)) from None
                     bar.update(len(chunk.data))
-            closure = _fill_closure(store) if infer else None
             asserted = int(next(iter(store.query(
                 "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+            loaded = time.perf_counter() - started
+            closure = _fill_closure(store) if infer else None
             store.flush()
             del store
             gc.collect()
@@ -161,7 +169,8 @@ class OxigraphStore(Store):
             gc.collect()
             shutil.rmtree(fresh, ignore_errors=True)
             raise
-        return LoadSummary(asserted, closure, time.perf_counter() - started)
+        return LoadSummary(asserted, loaded, closure,
+                           time.perf_counter() - started - loaded if infer else 0.0)
 
     def infer(self) -> int:
         from pyoxigraph import Store as Oxigraph

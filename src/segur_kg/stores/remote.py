@@ -148,8 +148,11 @@ class RemoteStore(Store):
         except SegurKgError as exc:
             raise SegurKgError(f"{exc.message} (the endpoint may now hold part of the data; "
                                "load again)", exc.exit_code) from None
+        asserted = self.count()
+        loaded = time.perf_counter() - started
         closure = self.infer() if infer else None
-        return LoadSummary(self.count(), closure, time.perf_counter() - started)
+        return LoadSummary(asserted, loaded, closure,
+                           time.perf_counter() - started - loaded if infer else 0.0)
 
     def infer(self) -> int:
         from pyoxigraph import RdfFormat, parse
