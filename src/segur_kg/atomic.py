@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -41,3 +44,26 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[TextIO]:
+    """A UTF-8 text stream for writing `path` piece by piece, with the guarantees of
+    write_atomic: the lines go to a temporary file in the same folder, which is synced and
+    renamed over the target only when the block ends normally. On an error or Ctrl-C the
+    temporary file is removed and the target is left as it was."""
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        raise NotRegularFileError(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        # A large buffer: callers write many short lines.
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as stream:
+            os.chmod(temporary, 0o666 & ~_umask())
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
