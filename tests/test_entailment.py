@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from rdflib import OWL, URIRef
+from rdflib import OWL
 
 from segur_kg import sparql
 from segur_kg.catalog import list_queries
-from segur_kg.entailment import closure_with, entailed, rdflib_terms, schema_of
+from segur_kg.entailment import closure_with, entailed_lines, schema_of
 from segur_kg.inference import closure, inferred_dataset
 from segur_kg.rdf_io import load_dataset, load_ontology, new_graph
 
@@ -68,21 +68,23 @@ def test_every_question_has_the_same_answer_on_both_closures(closures, query):
 
 def test_rules_follow_subclasses_subproperties_inverses_domains_and_ranges():
     schema = schema_of(inferred_dataset())
-    terms = rdflib_terms()
     # Pick real axioms of the vocabulary, so the test follows it as it grows.
     sub, sup = next((s, sorted(v)[0]) for s, v in sorted(schema.superclasses.items())
                     if s.startswith("https://w3id.org/segur/def/"))
     prop, inverse = next((p, sorted(v)[0]) for p, v in sorted(schema.inverses.items()))
-    x, y = URIRef("https://example.org/x"), URIRef("https://example.org/y")
-    rdf_type = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    typed = set(entailed([(x, rdf_type, URIRef(sub))], schema, terms))
-    assert (x, rdf_type, URIRef(sup)) in typed
-    linked = set(entailed([(x, URIRef(prop), y)], schema, terms))
-    assert (y, URIRef(inverse), x) in linked
+    x, y = "<https://example.org/x>", "<https://example.org/y>"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    typed = set(entailed_lines([f"{x} {rdf_type} <{sub}> .", "# a comment", ""], schema))
+    assert f"{x} {rdf_type} <{sup}> .\n" in typed
+    linked = list(entailed_lines([f"{x} <{prop}> {y} ."], schema))
+    assert f"{y} <{inverse}> {x} .\n" in linked
+    assert len(linked) == len(set(linked))  # each type is given once
     for klass in schema.domains.get(prop, ()):
-        assert (x, rdf_type, URIRef(klass)) in linked
+        assert f"{x} {rdf_type} <{klass}> .\n" in linked
     for klass in schema.ranges.get(prop, ()):
-        assert (y, rdf_type, URIRef(klass)) in linked
+        assert f"{y} {rdf_type} <{klass}> .\n" in linked
+    literal = list(entailed_lines([f'{x} <{prop}> "a literal with spaces"@fr .'], schema))
+    assert not any(line.startswith('"') for line in literal)  # never a literal subject
 
 
 def test_on_a_synthetic_extension_the_scaled_closure_is_the_full_closure(tmp_path):

@@ -4,10 +4,9 @@ bulk; and the closure graph built from the cached base closure and the asserted 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from segur_kg.errors import SegurKgError
 
@@ -48,10 +47,10 @@ def total_bytes(files: list[Path]) -> int:
 
 def dataset_ntriples() -> bytes:
     """The dataset exactly as the memory store holds it (version and licence stamped)."""
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.cache import dataset
     from segur_kg.serialize import serialize
 
-    return serialize(load_dataset(), "nt")
+    return serialize(dataset(), "nt")
 
 
 def base_closure_ntriples() -> bytes:
@@ -97,6 +96,16 @@ def _ntriples_chunks(path: Path, shown: str) -> Iterator[Chunk]:
             line += data.count(b"\n")
 
 
+def as_ntriples(chunk: Chunk) -> bytes:
+    """A Turtle chunk as N-Triples (for the closure, and for endpoints that take N-Triples)."""
+    from pyoxigraph import RdfFormat, parse
+
+    try:
+        return "".join(f"{t} .\n" for t in parse(chunk.data, format=RdfFormat.TURTLE)).encode()
+    except SyntaxError as exc:
+        raise syntax_error(chunk, str(exc)) from None
+
+
 def syntax_error(chunk: Chunk, message: str) -> SegurKgError:
     """A parser's message with the line numbers of the file, not of the chunk."""
     def shift(match: re.Match[str]) -> str:
@@ -113,16 +122,17 @@ def closure_marker(key: str) -> bytes:
     return f'<{CLOSURE_GRAPH}> <{HAS_VERSION}> "{key}" .\n'.encode()
 
 
-def entailed_ntriples(triples: Iterable[Any], batch: int = 200_000) -> Iterator[bytes]:
-    """N-Triples lines of what pyoxigraph `triples` entail, in batches."""
-    from segur_kg.entailment import base_schema, entailed, oxigraph_terms
+def closure_ntriples(asserted: bytes) -> Iterator[bytes]:
+    """The closure graph's content, in pieces a store takes in bulk: the cached base closure,
+    the asserted triples (N-Triples) and what they entail."""
+    from segur_kg.entailment import base_schema, entailed_lines
 
+    yield base_closure_ntriples()
+    yield asserted
     lines: list[str] = []
-    for s, p, o in entailed(((t.subject, t.predicate, t.object) for t in triples),
-                            base_schema(), oxigraph_terms()):
-        lines.append(f"{s} {p} {o} .\n")
-        if len(lines) >= batch:
+    for line in entailed_lines(asserted.decode("utf-8").splitlines(), base_schema()):
+        lines.append(line)
+        if len(lines) >= 500_000:
             yield "".join(lines).encode("utf-8")
             lines = []
-    if lines:
-        yield "".join(lines).encode("utf-8")
+    yield "".join(lines).encode("utf-8")

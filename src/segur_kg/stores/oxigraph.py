@@ -10,6 +10,8 @@ import gc
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,9 +127,6 @@ class OxigraphStore(Store):
     # --- writing --------------------------------------------------------------------------
 
     def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
-        from pyoxigraph import RdfFormat
-        from pyoxigraph import Store as Oxigraph
-
         loading.check_files(files)
         if self.path.exists() and (not self.path.is_dir() or (
                 not _is_store(self.path) and any(self.path.iterdir()))):
@@ -136,6 +135,39 @@ class OxigraphStore(Store):
         self.close()
         started = time.perf_counter()
         dataset = loading.dataset_ntriples()
+        with self._rebuilding() as store:
+            kept: list[bytes] = [dataset]  # the asserted N-Triples, for the closure
+            with progress.bar("load", len(dataset) + loading.total_bytes(files),
+                              unit="B") as bar:
+                _bulk_load(store, loading.Chunk(dataset, "nt", "dataset", 1))
+                bar.update(len(dataset))
+                for chunk in loading.chunks(files):
+                    _bulk_load(store, chunk)
+                    if infer:
+                        kept.append(chunk.data if chunk.fmt == "nt" else loading.as_ntriples(chunk))
+                    bar.update(len(chunk.data))
+            asserted = _count(store)
+            loaded = time.perf_counter() - started
+            closure = _fill_closure(store, b"".join(kept)) if infer else None
+        return LoadSummary(asserted, loaded, closure,
+                           time.perf_counter() - started - loaded if infer else 0.0)
+
+    def infer(self) -> int:
+        """A new store with the same asserted triples and their closure, swapped in: cheaper
+        than deleting an old closure triple by triple, and atomic."""
+        from pyoxigraph import DefaultGraph, RdfFormat
+
+        asserted = self._reader().dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        self.close()
+        with self._rebuilding() as store:
+            store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
+            return _fill_closure(store, asserted)
+
+    @contextmanager
+    def _rebuilding(self) -> Iterator[Any]:
+        """A new store next to PATH, put in its place if the block succeeds, else removed."""
+        from pyoxigraph import Store as Oxigraph
+
         fresh = self.path.with_name(f".{self.path.name}.loading-{os.getpid()}")
         shutil.rmtree(fresh, ignore_errors=True)
         try:
@@ -146,75 +178,47 @@ class OxigraphStore(Store):
                 raise SegurKgError(f"{self.path}: cannot create the store "
                                    f"({' '.join(str(exc).split())}); choose a writable folder"
                                    ) from None
-            total = len(dataset) + loading.total_bytes(files)
-            with progress.bar("load", total, unit="B") as bar:
-                store.bulk_load(dataset, format=RdfFormat.N_TRIPLES)
-                bar.update(len(dataset))
-                for chunk in loading.chunks(files):
-                    try:
-                        store.bulk_load(chunk.data, format=getattr(RdfFormat,
-                                                                   _FORMATS[chunk.fmt]))
-                    except SyntaxError as exc:
-                        raise loading.syntax_error(chunk, str(exc)) from None
-                    bar.update(len(chunk.data))
-            asserted = int(next(iter(store.query(
-                "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
-            loaded = time.perf_counter() - started
-            closure = _fill_closure(store) if infer else None
+            yield store
             store.flush()
             del store
-            gc.collect()
+            gc.collect()  # pyoxigraph releases the folder when the Store object goes away
             _swap(fresh, self.path)
         except BaseException:
             gc.collect()
             shutil.rmtree(fresh, ignore_errors=True)
             raise
-        return LoadSummary(asserted, loaded, closure,
-                           time.perf_counter() - started - loaded if infer else 0.0)
-
-    def infer(self) -> int:
-        from pyoxigraph import Store as Oxigraph
-
-        self.close()
-        try:
-            store = Oxigraph(str(self.path))
-        except OSError as exc:
-            raise SegurKgError(f"{self.path}: cannot open the Oxigraph store for writing "
-                               f"({' '.join(str(exc).split())}); stop the programs using it"
-                               ) from None
-        try:
-            return _fill_closure(store)
-        finally:
-            store.flush()
-            del store
-            gc.collect()
 
 
-def _fill_closure(store: Any) -> int:
-    """Closure graph = cached base closure ∪ asserted ∪ what the asserted triples entail."""
-    from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
+    from pyoxigraph import RdfFormat
+
+    try:
+        store.bulk_load(chunk.data, format=getattr(RdfFormat, _FORMATS[chunk.fmt]),
+                        to_graph=graph)
+    except SyntaxError as exc:
+        raise loading.syntax_error(chunk, str(exc)) from None
+
+
+def _count(store: Any, graph: str | None = None) -> int:
+    pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+    return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))[0].value)
+
+
+def _fill_closure(store: Any, asserted: bytes) -> int:
+    """Closure graph = cached base closure ∪ asserted ∪ what the asserted triples entail,
+    in a store that has none yet."""
+    from pyoxigraph import NamedNode
 
     from segur_kg.inference import cache_key
 
     graph = NamedNode(CLOSURE_GRAPH)
-    status = NamedNode(loading.STATUS_GRAPH)
-    store.remove_graph(status) if store.contains_named_graph(status) else None
-    store.remove_graph(graph) if store.contains_named_graph(graph) else None
-    base = loading.base_closure_ntriples()
-    store.bulk_load(base, format=RdfFormat.N_TRIPLES, to_graph=graph)
-    store.update(f"ADD DEFAULT TO <{CLOSURE_GRAPH}>")
-    asserted = (q.triple for q in store.quads_for_pattern(None, None, None, DefaultGraph()))
-    # Computed before writing, so the store is never read and bulk-written at the same time.
-    batches = list(loading.entailed_ntriples(asserted))
-    with progress.bar("infer", sum(len(b) for b in batches), unit="B") as bar:
-        for batch in batches:
-            store.bulk_load(batch, format=RdfFormat.N_TRIPLES, to_graph=graph)
-            bar.update(len(batch))
-    store.bulk_load(loading.closure_marker(cache_key()), format=RdfFormat.N_TRIPLES,
-                    to_graph=status)
-    found = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CLOSURE_GRAPH}> "
-                        "{ ?s ?p ?o } }")
-    return int(next(iter(found))[0].value)
+    with progress.bar("infer", None) as bar:
+        for piece in loading.closure_ntriples(asserted):
+            _bulk_load(store, loading.Chunk(piece, "nt", "closure", 1), graph)
+            bar.update(piece.count(b"\n"))
+    _bulk_load(store, loading.Chunk(loading.closure_marker(cache_key()), "nt", "closure", 1),
+               NamedNode(loading.STATUS_GRAPH))
+    return _count(store, CLOSURE_GRAPH)
 
 
 class _ServedStore:

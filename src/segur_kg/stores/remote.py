@@ -142,7 +142,7 @@ class RemoteStore(Store):
                 bar.update(len(dataset))
                 for chunk in loading.chunks(files):
                     if chunk.fmt != "nt":  # Turtle is sent whole: prefixes cannot be cut
-                        chunk = loading.Chunk(_to_ntriples(chunk), "nt", chunk.source, 1)
+                        chunk = loading.Chunk(loading.as_ntriples(chunk), "nt", chunk.source, 1)
                     self._put(None, chunk.data, replace=False)
                     bar.update(len(chunk.data))
         except SegurKgError as exc:
@@ -155,20 +155,15 @@ class RemoteStore(Store):
                            time.perf_counter() - started - loaded if infer else 0.0)
 
     def infer(self) -> int:
-        from pyoxigraph import RdfFormat, parse
-
         from segur_kg.inference import cache_key
 
         self._writer()
         asserted = self.ntriples()
         self._put(loading.STATUS_GRAPH, b"", replace=True)
-        self._put(CLOSURE_GRAPH, loading.base_closure_ntriples(), replace=True)
-        self._put(CLOSURE_GRAPH, asserted, replace=False)
-        triples = parse(asserted, format=RdfFormat.N_TRIPLES)
         with progress.bar("infer", None) as bar:
-            for batch in loading.entailed_ntriples(triples):
-                self._put(CLOSURE_GRAPH, batch, replace=False)
-                bar.update(batch.count(b"\n"))
+            for number, piece in enumerate(loading.closure_ntriples(asserted)):
+                self._put(CLOSURE_GRAPH, piece, replace=number == 0)
+                bar.update(piece.count(b"\n"))
         self._put(loading.STATUS_GRAPH, loading.closure_marker(cache_key()), replace=True)
         return self.count(infer=True)
 
@@ -189,15 +184,6 @@ class _ServedEndpoint:
         if content_type.startswith(_NTRIPLES):
             return parse(body, format=RdfFormat.N_TRIPLES)
         return parse_query_results(body, format=QueryResultsFormat.JSON)
-
-
-def _to_ntriples(chunk: loading.Chunk) -> bytes:
-    from pyoxigraph import RdfFormat, parse
-
-    try:
-        return "".join(f"{t} .\n" for t in parse(chunk.data, format=RdfFormat.TURTLE)).encode()
-    except SyntaxError as exc:
-        raise loading.syntax_error(chunk, str(exc)) from None
 
 
 def _checked_url(url: str, option: str) -> str:
