@@ -266,3 +266,26 @@ def test_serve_answers_from_the_store_it_is_given(
         assert refused.status_code == 400
     finally:
         running.stop()
+
+
+def test_validate_reports_the_same_from_every_store(oxigraph_spec: str, remote_url: str,
+                                                    capsys: pytest.CaptureFixture[str]):
+    outputs = []
+    for spec in ("memory", oxigraph_spec, f"sparql:{remote_url}"):
+        code = main(["validate", "--store", spec, "--format", "json"])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0][0] == 0  # the dataset conforms, in every store
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+def test_validate_store_finds_a_violation_loaded_into_the_store(tmp_path, run_cli):
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(
+        "@prefix segur: <https://w3id.org/segur/def/> .\n"
+        "<https://w3id.org/segur/id/mailbox/x> a segur:MssanteMailbox ;\n"
+        '    segur:mailboxAddress "not an address" .\n', encoding="utf-8")
+    target = f"oxigraph:{tmp_path / 'store'}"
+    assert run_cli("load", "--store", target, str(broken)).returncode == 0
+    result = run_cli("validate", "--store", target, "--lang", "en")
+    assert result.returncode == 1
+    assert "Violation R-37" in result.stdout and "mailbox/x" in result.stdout

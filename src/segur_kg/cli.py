@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     from segur_kg.export import TABLE_LANGS
     from segur_kg.formatting import RESULT_FORMATS
     from segur_kg.stats import STATS_FORMATS
-    from segur_kg.validate import REPORT_FORMATS
+    from segur_kg.validate import DEFAULT_ENGINE, ENGINES, REPORT_FORMATS
 
     parser = argparse.ArgumentParser(
         prog="segur-kg",
@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--with-dataset", action="store_true",
                           help="check the files together with the dataset, so links to its "
                           "resources are known")
+    validate.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                          help="SHACL engine (default %(default)s, native; pyshacl is the "
+                          "pure-Python reference)")
 
     export = commands.add_parser(
         "export", parents=[with_store],
@@ -278,10 +281,17 @@ def _list_queries(queries: list, lang: str) -> str:
 def _validate(args: argparse.Namespace) -> int:
     from segur_kg import validate
 
-    if args.files:
-        report = validate.validate_files(args.files, args.lang, args.with_dataset)
+    if args.store != "memory":
+        if args.files or args.with_dataset:
+            raise SegurKgError("validate --store checks what the store holds; load the files "
+                               "into it (segur-kg load) instead of naming them")
+        with _open_store(args) as store:
+            report = validate.validate_store(store, args.lang, engine=args.engine)
+    elif args.files:
+        report = validate.validate_files(args.files, args.lang, args.with_dataset,
+                                         engine=args.engine)
     else:
-        report = validate.validate_dataset(args.lang)
+        report = validate.validate_dataset(args.lang, engine=args.engine)
     _write(validate.render(report, args.format))
     return report.exit_code
 

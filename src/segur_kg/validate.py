@@ -1,4 +1,6 @@
-"""SHACL validation of the dataset or of given files, and the report in three formats."""
+"""SHACL validation of the dataset, of given files or of a whole graph, and the report in three
+formats. The engine (shacl_engines) only makes the W3C report; reading it is done here, the same
+way for every engine."""
 
 from __future__ import annotations
 
@@ -9,10 +11,16 @@ from typing import TYPE_CHECKING
 
 from segur_kg.errors import EXIT_OK, EXIT_VIOLATIONS
 from segur_kg.labels import blank_text, label, pick_language
+from segur_kg.shacl_engines import DEFAULT_ENGINE, ENGINES
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "REPORT_FORMATS", "Report", "Result", "render",
+           "validate_dataset", "validate_files", "validate_graph", "validate_store"]
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.term import Node
+
+    from segur_kg.stores import Store
 
 REPORT_FORMATS = ("text", "turtle", "json")
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -54,72 +62,107 @@ class Report:
         return EXIT_VIOLATIONS if self.count("Violation") else EXIT_OK
 
 
-def validate_dataset(lang: str = "fr") -> Report:
+def validate_dataset(lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
     """The loaded dataset (ontology + data) against all shapes."""
-    from segur_kg.rdf_io import load_dataset
-
-    data = load_dataset()
-    return _run(data, None, lang)
+    return _run(engine, [], "dataset", None, lang)
 
 
-def validate_files(files: list[Path], lang: str = "fr", with_dataset: bool = False) -> Report:
+def validate_files(files: list[Path], lang: str = "fr", with_dataset: bool = False,
+                   engine: str = DEFAULT_ENGINE) -> Report:
     """These files as data; the ontology is mixed in so class hierarchies are known. With
     `with_dataset`, the files are checked together with the dataset, so that links to its
     resources (a wave, a group) count as links to resources of the right class."""
-    from segur_kg.rdf_io import load_dataset, load_ontology, new_graph, parse_file
-
-    data = load_dataset() if with_dataset else new_graph()
-    for path in files:
-        parse_file(path, data)
-    return _run(data, None if with_dataset else load_ontology(), lang)
+    return _run(engine, files, "dataset" if with_dataset else "ontology", None, lang)
 
 
-def _run(data: Graph, ontology: Graph | None, lang: str) -> Report:
-    from pyshacl import validate
+def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
+    """What a store holds (it holds the ontology too), read as N-Triples: the native engine
+    parses that much faster than it converts an rdflib graph."""
+    import tempfile
 
-    from segur_kg.shapes import load_shapes
+    with tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
+        dump = Path(folder) / "store.nt"
+        dump.write_bytes(store.ntriples())
+        return validate_files([dump], lang, with_dataset=False, engine=engine)
 
-    shapes = load_shapes()
-    _conforms, report_graph, _text = validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="none",
-        advanced=False,
-        allow_warnings=True,
-        abort_on_first=False,
-    )
-    # Labels come from the data and, when validating files, the ontology.
-    labelled = data if ontology is None else data + ontology
+
+def validate_graph(graph: Graph, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
+    """A whole graph (ontology and data, as a store holds them) against all shapes."""
+    return _run(engine, [], "dataset", graph, lang)
+
+
+def _run(engine: str, files: list[Path], mix: str, graph: Graph | None, lang: str) -> Report:
+    from segur_kg.shacl_engines import check
+
+    shapes = _stamped_shapes()
+    checked = check(engine, shapes, files, mix, graph)
     # A resource of a subclass meets a shared property shape once per class shape:
     # the same result twice says nothing more.
-    results = set(_results(report_graph, shapes, labelled, lang))
-    return Report(sorted(results, key=Result.sort_key), report_graph)
+    results = set(_results(checked.report, shapes, checked.labels, lang))
+    return Report(sorted(results, key=Result.sort_key), checked.report)
+
+
+_shapes_cache: dict[tuple[tuple[str, int, int], ...], Graph] = {}
+
+
+def _stamped_shapes() -> Graph:
+    """load_shapes(), parsed again only when a shape file or the requirements table changed:
+    a process that validates many files (the tests, a server) pays for it once."""
+    from segur_kg import paths
+    from segur_kg.shapes import load_shapes, shape_files
+
+    try:
+        key = tuple((str(path), stat.st_mtime_ns, stat.st_size)
+                    for path in [*shape_files(), paths.requirements_file()]
+                    for stat in [path.stat()])
+    except OSError:
+        return load_shapes()  # which says what is missing
+    if key not in _shapes_cache:
+        _shapes_cache.clear()
+        _shapes_cache[key] = load_shapes()
+    return _shapes_cache[key]
 
 
 def _results(report: Graph, shapes: Graph, data: Graph, lang: str) -> list[Result]:
     from rdflib import RDF
     from rdflib.namespace import DCTERMS, SH
 
+    # One pass over the report instead of a lookup per field: a report of tens of thousands of
+    # results (a systematic error in a large extension) is then read in seconds.
+    fields: dict[Node, dict[Node, list[Node]]] = {}
+    for predicate in (SH.focusNode, SH.resultSeverity, SH.sourceShape, SH.resultPath, SH.value,
+                      SH.resultMessage):
+        for subject, _predicate, value in report.triples((None, predicate, None)):
+            fields.setdefault(subject, {}).setdefault(predicate, []).append(value)
+    shape_names: dict[Node | None, tuple[str, str]] = {}
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(node, SH.focusNode)
-        severity = report.value(node, SH.resultSeverity)
-        shape = report.value(node, SH.sourceShape)
-        requirement = shapes.value(shape, DCTERMS.identifier) if shape is not None else None
+        values = fields.get(node, {})
+        focus, severity, shape = (_first(values, predicate) for predicate in
+                                  (SH.focusNode, SH.resultSeverity, SH.sourceShape))
+        if shape not in shape_names:
+            requirement = shapes.value(shape, DCTERMS.identifier) if shape is not None else None
+            shape_names[shape] = (str(requirement) if requirement is not None else "",
+                                  _shape_name(shape, shapes))
+        requirement, source_shape = shape_names[shape]
         results.append(
             Result(
                 severity=_local_name(severity) if severity is not None else "Violation",
-                requirement=str(requirement) if requirement is not None else "",
+                requirement=requirement,
                 focus=_term(focus, data),
                 focus_label=label(data, focus, lang) if focus is not None else "",
-                path=_path(report, report.value(node, SH.resultPath), data),
-                value=_term(report.value(node, SH.value), data),
-                message=pick_language(list(report.objects(node, SH.resultMessage)), lang),
-                source_shape=_shape_name(shape, shapes),
+                path=_path(report, _first(values, SH.resultPath), data),
+                value=_term(_first(values, SH.value), data),
+                message=pick_language(values.get(SH.resultMessage, []), lang),
+                source_shape=source_shape,
             )
         )
     return results
+
+
+def _first(values: dict[Node, list[Node]], predicate: Node) -> Node | None:
+    found = values.get(predicate)
+    return found[0] if found else None
 
 
 def _shape_name(shape: Node | None, shapes: Graph) -> str:

@@ -55,6 +55,12 @@ class Store:
     def count(self, infer: bool = False) -> int:
         raise NotImplementedError
 
+    def ntriples(self, infer: bool = False) -> bytes:
+        """Every triple of the default graph (or of the closure) as N-Triples."""
+        from segur_kg.serialize import serialize
+
+        return serialize(self.graph(infer), "nt")
+
     def labels(self, nodes: list[Node], infer: bool = False) -> Graph:
         """The rdfs:label and skos:prefLabel triples of these nodes, for showing answers."""
         from rdflib import URIRef
