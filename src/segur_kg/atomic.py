@@ -16,6 +16,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     A symbolic link is written through (its target is replaced, the link stays); a
     target that exists but is not a regular file (a device, a pipe, a folder) is
     refused, since renaming over it would replace it."""
+    with _beside(path) as (handle, _temporary):
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+
+
+@contextmanager
+def _beside(path: Path) -> Iterator[tuple[int, str]]:
+    """A temporary file next to `path` (resolved through links), renamed over it when the
+    block ends normally and removed otherwise."""
     path = Path(os.path.realpath(path))
     if path.exists() and not path.is_file():
         raise NotRegularFileError(path)
@@ -23,10 +34,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         # mkstemp makes the file private; give it the permissions a plain open() would.
         os.chmod(temporary, 0o666 & ~_umask())
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+        yield handle, temporary
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -52,18 +60,9 @@ def open_atomic(path: Path) -> Iterator[TextIO]:
     write_atomic: the lines go to a temporary file in the same folder, which is synced and
     renamed over the target only when the block ends normally. On an error or Ctrl-C the
     temporary file is removed and the target is left as it was."""
-    path = Path(os.path.realpath(path))
-    if path.exists() and not path.is_file():
-        raise NotRegularFileError(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
+    with _beside(path) as (handle, _temporary):
         # A large buffer: callers write many short lines.
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as stream:
-            os.chmod(temporary, 0o666 & ~_umask())
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

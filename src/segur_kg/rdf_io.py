@@ -74,6 +74,15 @@ def bind_prefixes(graph: Graph) -> None:
         graph.bind(prefix, namespace, override=True, replace=True)
 
 
+def read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SegurKgError(
+            f"{shown}: cannot read the file ({exc.strerror}); check the path"
+        ) from None
+
+
 def parse_file(path: Path, into: Graph | None = None) -> Graph:
     """Parse one RDF file (format from its extension) into `into` or a new graph."""
     graph = new_graph() if into is None else into
@@ -84,12 +93,7 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
         raise SegurKgError(
             f"{shown}: unknown RDF file extension '{path.suffix}'; use one of {known}"
         )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SegurKgError(
-            f"{shown}: cannot read the file ({exc.strerror}); check the path"
-        ) from None
+    raw = read_bytes(path, shown)
     if fmt == "xml":
         _refuse_dtd(raw, shown)
     if fmt in ("turtle", "trig", "nt", "nquads"):

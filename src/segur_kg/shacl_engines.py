@@ -163,7 +163,7 @@ def _load(path: Path, data: Any, names: Graph) -> Path | None:
     """Add one file to the native dataset and its prefixes to `names`, bound as rdf_io.parse_file
     binds them. Returns the path of a natively parsed file, whose literals are checked later."""
     from segur_kg import paths
-    from segur_kg.rdf_io import _check_utf8, new_graph, parse_file
+    from segur_kg.rdf_io import _check_utf8, new_graph, parse_file, read_bytes
 
     fmt = NATIVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -172,12 +172,7 @@ def _load(path: Path, data: Any, names: Graph) -> Path | None:
         _bind(names, parsed)
         return None
     shown = paths.display(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SegurKgError(
-            f"{shown}: cannot read the file ({exc.strerror}); check the path"
-        ) from None
+    raw = read_bytes(path, shown)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -63,19 +63,9 @@ def load_store(graph: Graph) -> Any:
 
     Built in the server before the workers fork, so each worker starts with it at no cost;
     adding triples one by one spawns no thread, which keeps the fork safe."""
-    from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
-    from rdflib import BNode, URIRef
+    from pyoxigraph import Quad, Store
 
-    def term(node: Any) -> Any:
-        if isinstance(node, URIRef):
-            return NamedNode(str(node))
-        if isinstance(node, BNode):
-            return BlankNode(str(node))
-        if node.language:
-            return Literal(str(node), language=node.language)
-        if node.datatype:
-            return Literal(str(node), datatype=NamedNode(str(node.datatype)))
-        return Literal(str(node))
+    from segur_kg.stores.oxterms import to_oxigraph as term
 
     store = Store()
     store.extend([Quad(term(s), term(p), term(o)) for s, p, o in graph])
@@ -151,25 +141,9 @@ def _query(store: Any, job: dict[str, Any]) -> Reply:
 
 def _serialize_triples(triples: list[Any], key: str) -> bytes:
     """A CONSTRUCT or DESCRIBE answer, through the project's byte-stable serializer."""
-    from pyoxigraph import BlankNode, NamedNode, Triple
-    from rdflib import BNode, Literal, URIRef
-
     from segur_kg.rdf_io import new_graph
     from segur_kg.serialize import serialize
-
-    def node(term: Any) -> Any:
-        if isinstance(term, NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, BlankNode):
-            return BNode(term.value)
-        if isinstance(term, Triple):
-            raise SegurKgError("the answer holds RDF 1.2 triple terms, which the formats "
-                               "offered here cannot write; construct plain triples")
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == protocol.XSD_STRING
-                       else URIRef(datatype))
+    from segur_kg.stores.oxterms import to_rdflib as node
 
     graph = new_graph()
     for triple in triples:
