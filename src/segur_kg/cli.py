@@ -164,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _interrupted)
     try:
         return _dispatch(argv)
     except SegurKgError as exc:
@@ -177,6 +183,24 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    """Ctrl-C: stop with exit 130. Some of rdflib's code catches every exception, so if the
+    interruption is swallowed there, a timer ends the command two seconds later."""
+    import threading
+
+    def stop() -> None:
+        print("segur-kg: interrupted", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+
+    timer = threading.Timer(2.0, stop)
+    timer.daemon = True
+    timer.start()
+    raise KeyboardInterrupt
 
 
 def _dispatch(argv: list[str] | None) -> int:
