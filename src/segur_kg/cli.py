@@ -1,8 +1,9 @@
 """The `segur-kg` command: a thin layer over the library modules.
 
 Exit codes: 0 success (validation may have warnings), 1 validation found violations,
-2 unusable input (bad file, query, parameter or option), 3 query timeout, 130 interrupted,
-141 output pipe closed early (as if killed by SIGPIPE).
+2 unusable input (bad file, query, parameter or option), 3 query stopped (time limit or memory
+ceiling, or its process crashed), 130 interrupted, 141 output pipe closed early (as if killed
+by SIGPIPE).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segur-kg",
         description="Query, validate and export the Ségur du numérique knowledge graph.",
-        epilog="Exit codes: 0 ok, 1 violations found, 2 unusable input, 3 query timeout, "
-        "130 interrupted.",
+        epilog="Exit codes: 0 ok, 1 violations found, 2 unusable input, 3 query stopped "
+        "(time limit, memory ceiling), 130 interrupted.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--iris", action="store_true", help="show IRIs instead of labels")
     query.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                        help="stop the query after S seconds (exit 3); 0 means no limit")
+    query.add_argument("--max-memory", type=_memory, default=_default_memory(), metavar="SIZE",
+                       help="stop the query when it needs more memory than SIZE (exit 3), "
+                       "e.g. 512M or 4G (default %(default)s)")
 
     validate = commands.add_parser("validate", parents=[with_store],
                                    help="check the dataset or files with SHACL")
@@ -131,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="return at most N rows or triples per query (default 10000)")
     serve.add_argument("--workers", type=int, default=2, metavar="N",
                        help="query worker processes (default 2)")
+    serve.add_argument("--max-memory", type=_memory, default=_default_memory(), metavar="SIZE",
+                       help="memory each query may use in its worker, e.g. 512M or 4G; a query "
+                       "that needs more gets 503 (default %(default)s)")
     serve.add_argument("--base-iri", metavar="IRI",
                        help="address the links point to, e.g. https://w3id.org/segur/ "
                             "(default: http://HOST:PORT/)")
@@ -254,17 +261,27 @@ def _query(args: argparse.Namespace) -> int:
     if args.timeout < 0:
         raise SegurKgError(f"--timeout {args.timeout:g} is negative; give seconds, 0 for no limit")
 
-    from segur_kg import formatting, sparql
+    from segur_kg import confinement, formatting, sparql
+    from segur_kg.query_text import canonical
 
-    sparql.EXIT_ON_OVERRUN = True
+    # The text rdflib checks here is the text the engine runs (see query_text).
+    text = canonical(named.text, named.source)
     bindings = sparql.bind_params(named, _pairs(args.param))
-    prepared = sparql.prepare(named.text, named.source)
-    with _open_store(args) as store:
-        result = store.query(named.text, prepared, bindings, args.infer, args.timeout or None)
-        shown = [term for row in result.rows for term in row]
-        labels = store.labels(shown, args.infer) if not args.iris and args.format != "json" \
-            else None
-    _write(formatting.render(result, args.format, labels, args.lang, args.iris))
+    prepared = sparql.prepare(text, named.source)
+
+    def answer() -> bytes:
+        with _open_store(args) as store:
+            result = store.query(text, prepared, bindings, args.infer, args.timeout or None)
+            shown = [term for row in result.rows for term in row]
+            labels = store.labels(shown, args.infer) if not args.iris \
+                and args.format != "json" else None
+        return formatting.render(result, args.format, labels, args.lang, args.iris).encode()
+
+    # Evaluated in a child process with no network, a memory ceiling and a time limit; only a
+    # remote endpoint needs the network, to receive the query.
+    remote = args.store.strip().startswith("sparql:")
+    _write_bytes(confinement.run(answer, timeout=args.timeout or None,
+                                 max_memory=args.max_memory, network=remote))
     return EXIT_OK
 
 
@@ -358,6 +375,21 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _memory(text: str) -> int:
+    from segur_kg.confinement import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _default_memory() -> str:
+    from segur_kg.confinement import DEFAULT_MAX_MEMORY, format_size
+
+    return format_size(DEFAULT_MAX_MEMORY).replace(" GiB", "G").replace(" MiB", "M")
+
+
 def _write(text: str) -> None:
     _write_bytes(text.encode("utf-8"))
 
@@ -432,7 +464,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     serve(Settings(host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows,
                    workers=args.workers, base_iri=args.base_iri, infer=not args.no_infer,
-                   store=args.store))
+                   store=args.store, max_memory=args.max_memory))
     return EXIT_OK
 
 

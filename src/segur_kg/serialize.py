@@ -35,11 +35,10 @@ EXPORT_FORMATS: dict[str, str] = {
 def canonical(graph: Graph) -> Graph:
     """A copy with canonical blank-node labels, filled in sorted order, canonical prefixes bound."""
     from rdflib import BNode
-    from rdflib.compare import to_canonical_graph
 
     triples = list(graph)
     if any(isinstance(term, BNode) for triple in triples for term in triple):
-        triples = list(to_canonical_graph(graph))
+        triples = relabel_blank_nodes(triples)
     copy = SortedGraph(bind_namespaces="core")
     for prefix, namespace in graph.namespaces():
         copy.bind(prefix, namespace, override=False)
@@ -47,6 +46,28 @@ def canonical(graph: Graph) -> Graph:
     for triple in sorted(triples, key=_triple_key):
         copy.add(triple)
     return copy
+
+
+def relabel_blank_nodes(triples: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """The triples with blank nodes labelled by the W3C RDF Dataset Canonicalization (RDFC-1.0),
+    as implemented in Oxigraph: the same labels for the same graph whatever the input labels.
+    (rdflib's own canonicalization takes quadratic time and more on many alike blank nodes.)"""
+    from pyoxigraph import BlankNode, CanonicalizationAlgorithm, Dataset, DefaultGraph, Quad
+    from rdflib import BNode
+
+    from segur_kg.stores.oxterms import to_oxigraph, to_rdflib
+
+    blanks: dict[Any, Any] = {}
+
+    def term(node: Any) -> Any:
+        if isinstance(node, BNode):
+            return blanks.setdefault(node, BlankNode())
+        return to_oxigraph(node)
+
+    dataset = Dataset(Quad(term(s), term(p), term(o), DefaultGraph()) for s, p, o in triples)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return [(to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            for q in dataset]
 
 
 class SortedGraph(Graph):

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
 DEFAULT_TIMEOUT = 30.0
-# Set by the command line: a query a compiled engine will not let go of ends the process.
-EXIT_ON_OVERRUN = False
 _IRI_FORBIDDEN = re.compile(r'[\s<>"{}|^`\\]')
 _SHORT_IRI = re.compile(r"^[A-Za-z0-9_-]+/[^/\s]+(?:/[^/\s]+)*$")
 
@@ -237,8 +235,8 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     """Wall-clock limit with SIGALRM; only the main thread of a POSIX process can use it.
 
     Compiled engines (Oxigraph) hold on to the main thread while they evaluate, so the alarm
-    waits; a watchdog thread then ends the whole command (exit 3) a second after the limit,
-    which is the only way to stop them."""
+    waits until they return: the command line runs queries in a child process that it kills at
+    the limit instead (segur_kg.confinement)."""
     usable = (
         seconds is not None
         and seconds > 0
@@ -252,26 +250,11 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     def expired(_signum: int, _frame: object) -> None:
         raise QueryTimeout(seconds)  # type: ignore[arg-type]
 
-    done = threading.Event()
-
-    def watchdog() -> None:
-        if not EXIT_ON_OVERRUN:
-            return
-        if not done.wait(seconds + 1.0):  # type: ignore[operator]
-            import os
-            import sys
-
-            print(f"segur-kg: error: {QueryTimeout(seconds).message}",  # type: ignore[arg-type]
-                  file=sys.stderr, flush=True)
-            os._exit(EXIT_TIMEOUT)
-
     previous = signal.signal(signal.SIGALRM, expired)
-    threading.Thread(target=watchdog, daemon=True).start()
     # rdflib has a few bare `except:` blocks that could swallow the first alarm, so it repeats.
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)  # type: ignore[arg-type]
     try:
         yield
     finally:
-        done.set()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -47,6 +47,7 @@ class Settings:
     base_iri: str | None = None
     infer: bool = True
     store: str = "memory"
+    max_memory: int | None = None  # bytes a query may add to its worker; None: the default
 
     def local(self, port: int) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
@@ -69,7 +70,8 @@ class Server:
         self.graph = graph
         self.base = base
         self.local = local  # where it listens; `base` is where links point
-        self.pool = Pool(graph, settings.workers, engine)
+        self.pool = Pool(graph, settings.workers, engine, settings.max_memory,
+                         network=settings.store.strip().startswith("sparql:"))
         self.queries = list_queries()
         self.void = _void(graph, base)
         self.service = _service_description(graph, base)

@@ -1,13 +1,16 @@
-"""Decide, before any evaluation, whether a query text may run: queries only, no SERVICE, no
-FROM / FROM NAMED.
+"""Decide, before any evaluation, whether a query text may run, and what text runs: queries
+only, no SERVICE, no FROM / FROM NAMED, bounded nesting.
 
 The engine (pyoxigraph) parses the query grammar only, so updates and LOAD cannot run through it;
 but it does call remote endpoints for SERVICE, so SERVICE and dataset clauses must be refused
-first. A SERVICE or FROM clause needs the letters of its keyword in the text (pyoxigraph does not
-expand \\u escapes outside strings, and texts with \\u are checked anyway), so a text without
-"service", "from" or "\\u" in any case can hold neither: it goes straight to the engine. Every
-other text gets the full check of segur_kg.sparql (rdflib's parser and algebra), whose verdict
-is cached per text because the same texts come back again and again.
+first. The text is first made canonical (segur_kg.query_text: codepoint escapes expanded once,
+as the grammar says), and the canonical text is both checked and run, so the check and the
+engine read the same characters. A SERVICE or FROM clause then needs the letters of its keyword
+in the text, so a text without "service" or "from" in any case can hold neither: it goes
+straight to the engine. Every other text gets the full check of segur_kg.sparql (rdflib's
+parser and algebra), whose verdict is cached per text because the same texts come back again
+and again. The worker processes cannot open a network connection at all (see
+segur_kg.confinement): this check gives the readable refusal, not the only protection.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ import re
 from functools import lru_cache
 
 from segur_kg.errors import SegurKgError
+from segur_kg.query_text import canonical
 
-_SUSPECT = re.compile(r"service|from|\\u", re.IGNORECASE)
+_SUSPECT = re.compile(r"service|from", re.IGNORECASE)
 _STAR = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.IGNORECASE)
 _VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7-\uFFFF]+)")
 
 
-def check(text: str) -> None:
-    """Raise SegurKgError (one readable sentence) when the text may not run."""
+def check(text: str) -> str:
+    """The text the engine must run; SegurKgError (one readable sentence) when it may not."""
+    text = canonical(text)
     if _SUSPECT.search(text) is None:
-        return
+        return text
     message = _verdict(text)
     if message is not None:
         raise SegurKgError(message)
+    return text
 
 
 def explain_syntax_error(text: str, engine_message: str) -> SegurKgError:

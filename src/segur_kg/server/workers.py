@@ -9,6 +9,11 @@ store are loaded (copy-on-write: no reload). The server gives each job to an idl
 the event loop tells it when the answer is on the pipe, so it never blocks waiting. A worker
 that overruns the timeout (or whose client gave up) is killed with SIGKILL and a fresh one
 forked in its place, so the other workers keep answering meanwhile.
+
+Each worker confines itself as soon as it starts (segur_kg.confinement): it holds none of the
+server's sockets, cannot open a network connection, evaluates on a large stack, and has a memory
+ceiling. A query past the ceiling makes its worker fail an allocation: the client gets 503 and
+the worker is replaced.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from segur_kg import confinement
 from segur_kg.errors import SegurKgError
 from segur_kg.server import protocol, safety
 
@@ -72,7 +78,12 @@ def load_store(graph: Graph) -> Any:
     return store
 
 
-def execute(graph: Graph, store: Any, job: dict[str, Any]) -> Reply:
+def memory_error(ceiling: int) -> Reply:
+    return error(503, confinement.MemoryCeiling(ceiling).message)
+
+
+def execute(graph: Graph, store: Any, job: dict[str, Any],
+            ceiling: int = confinement.DEFAULT_MAX_MEMORY) -> Reply:
     """Do one job; never raises (an unexpected error is logged and answered with a 500)."""
     try:
         if job["op"] == "query":
@@ -88,6 +99,10 @@ def execute(graph: Graph, store: Any, job: dict[str, Any]) -> Reply:
     except protocol.NotAcceptable as exc:
         return error(406, f"none of the formats this answer can take is acceptable: {exc}; "
                           "change the Accept header or the format parameter")
+    except MemoryError:
+        return memory_error(ceiling)
+    except PermissionError:  # the engine tried the network, which a worker cannot reach
+        return error(403, confinement.NETWORK_REFUSED)
     except BaseException:  # also a Rust panic, which pyo3 raises as a BaseException
         log.exception("internal error while running %s", job.get("op"))
         return error(500, "internal server error; the problem was logged on the server")
@@ -98,8 +113,8 @@ def _query(store: Any, job: dict[str, Any]) -> Reply:
 
     from segur_kg.rdf_io import QUERY_PREFIXES
 
-    text: str = job["text"]
-    safety.check(text)  # before any evaluation: the engine would follow SERVICE
+    # Before any evaluation; the engine runs the very text that was checked.
+    text = safety.check(job["text"])
     try:
         result = store.query(text, prefixes=QUERY_PREFIXES)
     except SyntaxError as exc:
@@ -128,15 +143,25 @@ def _query(store: Any, job: dict[str, Any]) -> Reply:
             headers["X-Segur-Truncated"] = f"max-rows={max_rows}"
         body = protocol.encode_results(key, names, rows)
     else:
-        triples = list(result)
+        triples = _canonical_triples(result)
         if len(triples) > max_rows:
             # The same triples whatever the engine's order: the first ones in N-Triples order.
-            triples = sorted(triples, key=str)[:max_rows]
+            triples = triples[:max_rows]
             headers["X-Segur-Truncated"] = f"max-rows={max_rows}"
         body = _serialize_triples(triples, key)
     if "charset" not in media_type and media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     return Reply(200, media_type, body, headers, kind)
+
+
+def _canonical_triples(answer: Any) -> list[Any]:
+    """A CONSTRUCT or DESCRIBE answer with its blank nodes labelled by RDFC-1.0, sorted: the
+    engine labels them afresh on every run."""
+    from pyoxigraph import CanonicalizationAlgorithm, Dataset, DefaultGraph, Quad
+
+    dataset = Dataset(Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in answer)
+    dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted((quad.triple for quad in dataset), key=str)
 
 
 def _serialize_triples(triples: list[Any], key: str) -> bytes:
@@ -151,18 +176,27 @@ def _serialize_triples(triples: list[Any], key: str) -> bytes:
     return serialize(graph, key)
 
 
-def _worker_main(conn: Connection, graph: Graph, store: Any) -> None:
+def _worker_main(conn: Connection, graph: Graph, store: Any, ceiling: int,
+                 network: bool) -> None:
     # Forked from a running event loop: forget its signal plumbing, so a signal sent to this
     # process never wakes (or stops) the server, and let the server alone handle Ctrl-C.
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    reason = confinement.enter({conn.fileno()}, network)
+    if reason is not None:
+        log.warning("query worker (pid %s) keeps network access: %s; SERVICE is refused by "
+                    "the query check alone", os.getpid(), reason)
+    confinement.on_large_stack(_serve_jobs, conn, graph, store, ceiling, max_memory=ceiling)
+
+
+def _serve_jobs(conn: Connection, graph: Graph, store: Any, ceiling: int) -> None:
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             os._exit(0)  # the server went away
-        conn.send(execute(graph, store, job))
+        conn.send(execute(graph, store, job, ceiling))
 
 
 @dataclass(eq=False)  # kept in a set, by identity
@@ -189,12 +223,17 @@ class Pool:
     waiting for the requests' coroutines to be scheduled, and no newcomer can pass a job that
     was already waiting (a long tail of latency under load otherwise)."""
 
-    def __init__(self, graph: Graph, size: int, engine: Any = None) -> None:
+    def __init__(self, graph: Graph, size: int, engine: Any = None,
+                 max_memory: int | None = None, network: bool = False) -> None:
         """`engine` answers queries like a pyoxigraph Store (the store given with --store);
-        by default the workers query an in-memory copy of `graph`."""
+        by default the workers query an in-memory copy of `graph`. `max_memory`: the bytes a
+        query may add to its worker; `network`: whether workers keep network access (only to
+        forward queries to a remote endpoint)."""
         self.graph = graph
         self.store = engine if engine is not None else load_store(graph)
         self.size = size
+        self.max_memory = max_memory or confinement.DEFAULT_MAX_MEMORY
+        self.network = network
         self.killed = 0
         self._idle: deque[Worker] = deque()
         self._waiting: deque[Job] = deque()
@@ -209,8 +248,9 @@ class Pool:
     def _spawn(self) -> Worker:
         assert self._loop is not None
         parent, child = _CONTEXT.Pipe(duplex=True)
-        process = _CONTEXT.Process(target=_worker_main, args=(child, self.graph, self.store),
-                                   daemon=True)
+        process = _CONTEXT.Process(
+            target=_worker_main, daemon=True,
+            args=(child, self.graph, self.store, self.max_memory, self.network))
         process.start()
         child.close()
         worker = Worker(process, parent)
@@ -292,15 +332,26 @@ class Pool:
             reply = worker.conn.recv()
         except (EOFError, OSError):
             if job is not None:
-                log.error("worker (pid %s) died while running a job", worker.process.pid)
-                _settle(job, reply=error(500, "internal server error; the problem was "
-                                              "logged on the server"))
+                worker.process.join(1)
+                if worker.process.exitcode == -signal.SIGABRT:
+                    # Compiled code aborts when an allocation fails at the memory ceiling.
+                    log.warning("a query reached the memory ceiling; its worker (pid %s) "
+                                "was replaced", worker.process.pid)
+                    _settle(job, reply=memory_error(self.max_memory))
+                else:
+                    log.error("worker (pid %s) died while running a job (exit code %s)",
+                              worker.process.pid, worker.process.exitcode)
+                    _settle(job, reply=error(500, "internal server error; the problem was "
+                                                  "logged on the server"))
             else:  # e.g. a SIGTERM sent to the whole process group, the server's too
                 log.info("worker (pid %s) exited while idle", worker.process.pid)
             self._replace(worker)
             return
         if job is not None:
             _settle(job, reply=reply)
+        if reply.status == 503:  # past its memory ceiling: a fresh worker, with a clean heap
+            self._replace(worker)
+            return
         self._idle.append(worker)
         self._dispatch()
 

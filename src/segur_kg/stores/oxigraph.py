@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from segur_kg import progress
+from segur_kg.confinement import NETWORK_REFUSED
 from segur_kg.errors import SegurKgError
 from segur_kg.stores import CLOSURE_GRAPH, LoadSummary, Store, loading
 from segur_kg.stores.oxterms import to_rdflib
@@ -61,8 +62,11 @@ class OxigraphStore(Store):
         if infer:
             self._require_closure(store)
         with sparql.time_limit(timeout):
-            answer = self._run(store, sparql.with_values(text, bindings), infer)
-            return _collect(answer, prepared)
+            try:
+                answer = self._run(store, sparql.with_values(text, bindings), infer)
+                return _collect(answer, prepared)
+            except PermissionError:  # a confined process (segur_kg.confinement) has no network
+                raise SegurKgError(NETWORK_REFUSED) from None
 
     def _run(self, store: Any, text: str, infer: bool) -> Any:
         from pyoxigraph import DefaultGraph, NamedNode

@@ -1,0 +1,84 @@
+"""Untrusted SPARQL text, made into the one text that is both checked and run.
+
+Two parsers read every query: rdflib's (the safety check: no SERVICE, no FROM, no update) and
+the engine's (Oxigraph). They must never read the same text differently. The one place where
+they are known to differ is the codepoint escape: the SPARQL grammar expands `\\uXXXX` and
+`\\UXXXXXXXX` everywhere before parsing (rdflib does), Oxigraph only inside strings and IRIs. So
+the escapes are expanded here, once, as the grammar says, and the expanded text is what the
+check reads and what the engine runs; a text whose expansion still holds an escape (an escape
+that spells a backslash) would be read a second time by the engine, and is refused.
+
+Nesting is bounded too: an engine that recurses once per nested group, parenthesis or `!` runs
+out of stack on a few kilobytes of brackets. The count below skips strings, comments and IRIs
+as the grammar's terminals do; evaluation also runs on a large stack (segur_kg.confinement), so
+that no text within the server's size limit can reach the depth that would crash it even if
+this count were fooled.
+"""
+
+from __future__ import annotations
+
+import re
+
+from segur_kg.errors import SegurKgError
+
+MAX_NESTING = 200  # nested ( [ { levels, or a run of `!`, that a query may use
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# The grammar's terminals that may hold brackets without nesting anything.
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n\r]*)
+    | (?P<long>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
+    | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<open>[(\[{])
+    | (?P<close>[)\]}])
+    | (?P<bangs>!(?:\s*!)*)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def canonical(text: str, source: str = "query") -> str:
+    """The query with its codepoint escapes expanded; SegurKgError if that cannot be done
+    safely or if it nests deeper than MAX_NESTING."""
+    expanded = _ESCAPE.sub(lambda match: _codepoint(match, source), text)
+    if _ESCAPE.search(expanded):
+        raise SegurKgError(
+            f"{source}: an escape sequence spells another escape sequence (e.g. \\u005C "
+            "followed by u0022); write the character itself")
+    check_nesting(expanded, source)
+    return expanded
+
+
+def _codepoint(match: re.Match[str], source: str) -> str:
+    value = int(match.group(1) or match.group(2), 16)
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF or value == 0:
+        raise SegurKgError(
+            f"{source}: {match.group(0)} is not a character that SPARQL text may hold "
+            "(a surrogate, NUL or out of Unicode's range); remove it")
+    return chr(value)
+
+
+def nesting(text: str) -> int:
+    """The deepest nesting of brackets, or the longest run of `!`, outside strings, comments
+    and IRIs."""
+    depth = deepest = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        elif kind == "bangs":
+            deepest = max(deepest, depth + match.group(0).count("!"))
+    return deepest
+
+
+def check_nesting(text: str, source: str = "query") -> None:
+    found = nesting(text)
+    if found > MAX_NESTING:
+        raise SegurKgError(
+            f"{source}: the query nests {found} levels deep (brackets, groups, subqueries or "
+            f"`!`), more than the {MAX_NESTING} allowed; flatten it")
