@@ -2,11 +2,12 @@
 
 Starts a server on a free loopback port, then N client threads send, for a fixed duration, a mix
 of simple SELECTs, named competency questions and IRI dereferencing (303 + document), and
-optionally one client that keeps sending a query that hits the timeout. Prints throughput,
-p50/p99 latency and errors per kind of request.
+optionally one client that keeps sending a query that hits the timeout (--heavy) or one whose
+memory grows past the ceiling (--hungry). Prints throughput, p50/p99 latency and errors per kind
+of request.
 
-    .venv/bin/python benchmarks/load.py --clients 32 --duration 60 [--heavy] [--workers N]
-        [--simple-only]
+    .venv/bin/python benchmarks/load.py --clients 32 --duration 60 [--heavy] [--hungry]
+        [--workers N] [--max-memory SIZE] [--simple-only]
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+HUNGRY = ("SELECT * WHERE { ?s1 ?p1 ?o1 OPTIONAL { ?s0 ?p0 ?o0 OPTIONAL { ?s ?p ?o } } } "
+          "LIMIT 1")
 RESOURCES = ["actor/ans", "actor/dns", "service/pro-sante-connect", "wave/vague-2",
              "software/lgc-sf", "region/bretagne", "actor/ars-bretagne", "platform/mon-espace-sante"]
 
@@ -36,7 +39,8 @@ def start(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     process = subprocess.Popen(
         [sys.executable, "-m", "segur_kg", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--workers", str(args.workers), "--timeout", str(args.timeout)],
+         "--workers", str(args.workers), "--timeout", str(args.timeout),
+         "--max-memory", args.max_memory],
         stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
     )
     assert process.stdout is not None
@@ -126,11 +130,12 @@ def client(base: str, stop: float, named: list[str], seed: int, simple_only: boo
                 errors[kind] += 1
 
 
-def heavy_client(base: str, stop: float, outcomes: list[tuple[int, float]]) -> None:
+def heavy_client(base: str, stop: float, outcomes: list[tuple[int, float]],
+                 query: str = HEAVY) -> None:
     with httpx.Client(timeout=120) as session:
         while time.monotonic() < stop:
             started = time.perf_counter()
-            status = session.get(base + "sparql", params={"query": HEAVY}).status_code
+            status = session.get(base + "sparql", params={"query": query}).status_code
             outcomes.append((status, time.perf_counter() - started))
 
 
@@ -150,6 +155,10 @@ def main() -> None:
                              "no dereferencing)")
     parser.add_argument("--heavy", action="store_true",
                         help="one more client keeps sending a query that hits the timeout")
+    parser.add_argument("--hungry", action="store_true",
+                        help="one more client keeps sending a query whose memory grows past "
+                             "the ceiling")
+    parser.add_argument("--max-memory", default="512M", help="server memory ceiling per query")
     args = parser.parse_args()
 
     process, base = start(args)
@@ -158,6 +167,7 @@ def main() -> None:
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
     heavy: list[tuple[int, float]] = []
+    hungry: list[tuple[int, float]] = []
     try:
         httpx.get(base + "sparql", params={"query": "ASK {}"})  # warm up
         stop = time.monotonic() + args.duration
@@ -166,6 +176,9 @@ def main() -> None:
                    for seed in range(args.clients)]
         if args.heavy:
             threads.append(threading.Thread(target=heavy_client, args=(base, stop, heavy)))
+        if args.hungry:
+            threads.append(threading.Thread(target=heavy_client,
+                                            args=(base, stop, hungry, HUNGRY)))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -176,7 +189,9 @@ def main() -> None:
 
     print(f"{args.clients} clients, {args.duration:g} s, {args.workers} workers, "
           f"{os.cpu_count()} CPUs{', simple SELECTs only' if args.simple_only else ''}"
-          f"{', plus 1 client running a query that times out' if args.heavy else ''}")
+          f"{', plus 1 client running a query that times out' if args.heavy else ''}"
+          f"{', plus 1 client running a query past the memory ceiling' if args.hungry else ''}"
+          f"{f' (--max-memory {args.max_memory})' if args.hungry else ''}")
     header = f"| {'request':<24} | {'count':>6} | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} |"
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
@@ -196,6 +211,11 @@ def main() -> None:
         print(f"timeout query: {len(heavy)} sent, statuses {statuses}, "
               f"each stopped after at most {longest:.2f} s (median "
               f"{statistics.median(s for _, s in heavy) if heavy else 0:.2f} s)")
+
+    if args.hungry:
+        statuses = sorted({status for status, _ in hungry})
+        print(f"memory-hungry query: {len(hungry)} sent, statuses {statuses}, median answer "
+              f"{statistics.median(s for _, s in hungry) if hungry else 0:.2f} s")
 
 
 if __name__ == "__main__":

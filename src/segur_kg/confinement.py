@@ -91,6 +91,22 @@ def enter(keep: set[int], network: bool = False) -> str | None:
     return None if network else cut_network()
 
 
+def quiet_native_errors() -> None:
+    """Send what compiled code prints on its own (an allocation failure, a panic's backtrace)
+    to /dev/null, and keep Python's messages, logging included, on the real standard error:
+    the answer and the log say what happened in one line."""
+    import logging
+
+    previous = sys.stderr
+    sys.stderr = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is previous:
+            handler.setStream(sys.stderr)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def cut_network() -> str | None:
     """Forbid every new socket in this process; None when done, else the reason it could not."""
     if not sys.platform.startswith("linux"):

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from segur_kg import confinement
-from segur_kg.errors import SegurKgError
+from segur_kg.errors import SegurKgError, one_line
 from segur_kg.server import protocol, safety
 
 if TYPE_CHECKING:
@@ -103,6 +103,9 @@ def execute(graph: Graph, store: Any, job: dict[str, Any],
         return memory_error(ceiling)
     except PermissionError:  # the engine tried the network, which a worker cannot reach
         return error(403, confinement.NETWORK_REFUSED)
+    except (RuntimeError, ValueError) as exc:  # the engine's word on what it cannot evaluate
+        return error(400, f"query: the engine cannot evaluate it ({one_line(exc)}); "
+                          "fix the query")
     except BaseException:  # also a Rust panic, which pyo3 raises as a BaseException
         log.exception("internal error while running %s", job.get("op"))
         return error(500, "internal server error; the problem was logged on the server")
@@ -184,6 +187,7 @@ def _worker_main(conn: Connection, graph: Graph, store: Any, ceiling: int,
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     reason = confinement.enter({conn.fileno()}, network)
+    confinement.quiet_native_errors()
     if reason is not None:
         log.warning("query worker (pid %s) keeps network access: %s; SERVICE is refused by "
                     "the query check alone", os.getpid(), reason)

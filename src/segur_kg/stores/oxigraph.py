@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from segur_kg import progress
 from segur_kg.confinement import NETWORK_REFUSED
-from segur_kg.errors import SegurKgError
+from segur_kg.errors import SegurKgError, one_line
 from segur_kg.stores import CLOSURE_GRAPH, LoadSummary, Store, loading
 from segur_kg.stores.oxterms import to_rdflib
 
@@ -67,6 +67,9 @@ class OxigraphStore(Store):
                 return _collect(answer, prepared)
             except PermissionError:  # a confined process (segur_kg.confinement) has no network
                 raise SegurKgError(NETWORK_REFUSED) from None
+            except (RuntimeError, ValueError) as exc:  # what the engine cannot evaluate
+                raise SegurKgError(f"the engine cannot evaluate the query ({one_line(exc)}); "
+                                   "fix the query") from None
 
     def _run(self, store: Any, text: str, infer: bool) -> Any:
         from pyoxigraph import DefaultGraph, NamedNode
