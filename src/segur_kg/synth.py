@@ -8,11 +8,12 @@ kinds held by professionals, establishments and products. Categories, waves, reg
 professions and mailbox kinds are read from the loaded dataset, never listed here.
 
 The output is N-Triples (also valid Turtle), written line by line into an atomic stream, so
-10M triples never sit in memory. Every resource IRI says it is synthetic
-(https://w3id.org/segur/id/{kind}/synthetic-{n}) and cites, as its source, the description of
-the extension (a void:Dataset) that says how it was made. The same seed, scale and dataset
-give the same bytes: the only randomness is random.Random(seed), and everything read from the
-graph is sorted before use.
+10M triples never sit in memory; an error, Ctrl-C or SIGTERM removes the temporary file, and
+the next run removes those a SIGKILL left (see segur_kg.atomic). Every resource IRI says it is
+synthetic (https://w3id.org/segur/id/{kind}/synthetic-{n}) and cites, as its source, the
+description of the extension (a void:Dataset) that says how it was made. The same seed, scale
+and dataset give the same bytes: the only randomness is random.Random(seed), and everything read
+from the graph is sorted before use.
 """
 
 from __future__ import annotations

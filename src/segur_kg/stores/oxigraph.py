@@ -1,21 +1,35 @@
 """An embedded, persistent Oxigraph store in a folder (`--store oxigraph:PATH`).
 
-Loading writes a new store next to PATH and swaps it in at the end, so an interrupted or failed
-load leaves the previous store as it was. `oxigraph serve --location PATH` serves the same folder.
+Loading (and `infer`) writes a new store in `.NAME.loading-PID` next to PATH and swaps it in at
+the end, so an interrupted or failed load leaves the previous store as it was. PATH stays a plain
+Oxigraph folder, which `oxigraph serve --location PATH` serves, and existing stores need no
+migration; a pointer to store generations would have to be a symbolic link for that.
+
+The swap is one step where the system allows: Linux renameat2(RENAME_EXCHANGE) exchanges the new
+folder and PATH, then the old store, now under the loading name, is removed. Elsewhere (other
+systems, file systems without the exchange) it takes two renames, PATH to `.NAME.old-PID` and
+the new folder to PATH, and a kill between them leaves no PATH. So every open, to read or to
+write, first recovers: it puts back an `.old-` folder when PATH is missing, then removes the
+`.loading-` and `.old-` folders left by killed loads. Only folders whose PID no longer runs are
+touched: a load in progress is never disturbed.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
+import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import traceback
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from segur_kg import progress
+from segur_kg.atomic import cleanup_on_sigterm, stale
 from segur_kg.confinement import NETWORK_REFUSED
 from segur_kg.errors import SegurKgError, one_line
 from segur_kg.stores import CLOSURE_GRAPH, LoadSummary, Store, loading
@@ -29,6 +43,7 @@ if TYPE_CHECKING:
     from segur_kg.sparql import QueryResult
 
 _FORMATS = {"nt": "N_TRIPLES", "ttl": "TURTLE"}
+T = TypeVar("T")
 
 
 class OxigraphStore(Store):
@@ -36,6 +51,7 @@ class OxigraphStore(Store):
         self.name = f"oxigraph:{path}"
         self.path = path
         self._store: Any = None
+        _recover(path)
         if not create and not _is_store(path):
             raise SegurKgError(
                 f"{path}: no Oxigraph store there; fill one with "
@@ -142,7 +158,8 @@ class OxigraphStore(Store):
         self.close()
         started = time.perf_counter()
         dataset = loading.dataset_ntriples()
-        with self._rebuilding() as store:
+
+        def fill(store: Any) -> tuple[int, float, int | None]:
             kept: list[bytes] = [dataset]  # the asserted N-Triples, for the closure
             with progress.bar("load", len(dataset) + loading.total_bytes(files),
                               unit="B") as bar:
@@ -153,9 +170,10 @@ class OxigraphStore(Store):
                     if infer:
                         kept.append(chunk.data if chunk.fmt == "nt" else loading.as_ntriples(chunk))
                     bar.update(len(chunk.data))
-            asserted = _count(store)
-            loaded = time.perf_counter() - started
-            closure = _fill_closure(store, b"".join(kept)) if infer else None
+            asserted, loaded = _count(store), time.perf_counter() - started
+            return asserted, loaded, _fill_closure(store, b"".join(kept)) if infer else None
+
+        asserted, loaded, closure = self._rebuild(fill)
         return LoadSummary(asserted, loaded, closure,
                            time.perf_counter() - started - loaded if infer else 0.0)
 
@@ -166,34 +184,46 @@ class OxigraphStore(Store):
 
         asserted = self._reader().dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
         self.close()
-        with self._rebuilding() as store:
+
+        def fill(store: Any) -> int:
             store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
             return _fill_closure(store, asserted)
 
-    @contextmanager
-    def _rebuilding(self) -> Iterator[Any]:
-        """A new store next to PATH, put in its place if the block succeeds, else removed."""
+        return self._rebuild(fill)
+
+    def _rebuild(self, fill: Callable[[Any], T]) -> T:
+        """A new store next to PATH, filled by `fill` and put in PATH's place; removed if
+        anything fails (SIGTERM included; after a SIGKILL, by the next open).
+
+        The store is closed before its folder is renamed or removed, so `fill` must not keep
+        it: RocksDB writes its last files by path as it closes, and after the swap they would
+        land in the other folder."""
         from pyoxigraph import Store as Oxigraph
 
         fresh = self.path.with_name(f".{self.path.name}.loading-{os.getpid()}")
         shutil.rmtree(fresh, ignore_errors=True)
-        try:
+        with cleanup_on_sigterm():
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                store = Oxigraph(str(fresh))
-            except OSError as exc:
-                raise SegurKgError(f"{self.path}: cannot create the store "
-                                   f"({' '.join(str(exc).split())}); choose a writable folder"
-                                   ) from None
-            yield store
-            store.flush()
-            del store
-            gc.collect()  # pyoxigraph releases the folder when the Store object goes away
-            _swap(fresh, self.path)
-        except BaseException:
-            gc.collect()
-            shutil.rmtree(fresh, ignore_errors=True)
-            raise
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    store = Oxigraph(str(fresh))
+                except OSError as exc:
+                    raise SegurKgError(f"{self.path}: cannot create the store "
+                                       f"({' '.join(str(exc).split())}); choose a writable "
+                                       "folder") from None
+                try:
+                    result = fill(store)
+                    store.flush()
+                finally:
+                    del store  # the last reference: dropping it closes the store
+                    gc.collect()
+                _swap(fresh, self.path)
+                return result
+            except BaseException as exc:
+                traceback.clear_frames(exc.__traceback__)  # the frames of fill hold the store
+                gc.collect()
+                shutil.rmtree(fresh, ignore_errors=True)
+                raise
 
 
 def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
@@ -272,9 +302,60 @@ def _is_store(path: Path) -> bool:
 
 
 def _swap(fresh: Path, target: Path) -> None:
-    """Put the new store in place; the old one is removed only once the new one is there."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(fresh, target)
-    shutil.rmtree(old, ignore_errors=True)
+    """Put the new store in place, in one step where the system can, then remove the old one."""
+    if not os.path.lexists(target):
+        os.rename(fresh, target)
+        return
+    if not _exchange(fresh, target):
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)  # a kill right after this leaves no PATH: _recover puts it back
+        try:
+            os.replace(fresh, target)
+        except BaseException:
+            os.replace(old, target)
+            raise
+        fresh = old
+    _remove(fresh)  # it holds the old store now
+
+
+_AT_FDCWD = -100  # from <fcntl.h>: paths relative to the working folder
+_RENAME_EXCHANGE = 2  # from <linux/fs.h>
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Exchange two paths in one step (Linux renameat2, RENAME_EXCHANGE); False where the
+    system, its C library or the file system cannot."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a C library older than glibc 2.28
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    return renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                     _RENAME_EXCHANGE) == 0
+
+
+def _recover(path: Path) -> None:
+    """Undo what killed loads left next to PATH (see the module's docstring). Best effort: in
+    a folder this process cannot write, everything stays as it is."""
+    name = re.escape(path.name)
+    if not os.path.lexists(path):
+        # Killed between the two renames of a swap: the previous store is the one to keep.
+        for old in stale(path.parent, re.compile(rf"\.{name}\.old-(\d+)")):
+            with suppress(OSError):
+                os.rename(old, path)
+                break
+    for leftover in stale(path.parent, re.compile(rf"\.{name}\.(?:loading|old)-(\d+)")):
+        _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink():  # PATH may be a link, which a swap moves like a folder
+        with suppress(OSError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
