@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 _CHECKSUM_PREFIX = b"# sha256 "
 _PREFIX_LINE = "# prefix "
+# Bumped when rdf_io's reader accepts or refuses other files (2: one reader, Oxigraph's parsers).
+READER_VERSION = "2"
 
 
 def cache_dir() -> Path:
@@ -48,7 +50,9 @@ def sources_key(extra: str = "") -> str:
         reasoner = version("owlrl")
     except PackageNotFoundError:
         reasoner = "unknown"
-    digest.update(f"segur-kg {metadata().version}\nowlrl {reasoner}\n{extra}\n".encode())
+    # The reader's version too: a graph cached by a more lenient reader must be read again.
+    digest.update(f"segur-kg {metadata().version}\nowlrl {reasoner}\nreader {READER_VERSION}\n"
+                  f"{extra}\n".encode())
     root = paths.root()
     for path in source_files():
         data = path.read_bytes()

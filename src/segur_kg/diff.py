@@ -129,22 +129,31 @@ def content_labelled(graph: Graph) -> Graph:
 
     names: dict[Node, str] = {}
 
-    def name(node: Node, visiting: frozenset) -> str:
-        if node in names:
-            return names[node]
-        if node in visiting:
-            return "cycle"  # a loop through blank nodes: stop, the rest is already counted
-        visiting = visiting | {node}
-        parts = sorted(
-            f"{p.n3()} {name(o, visiting) if isinstance(o, BNode) else o.n3()}"
-            for p, o in graph.predicate_objects(node)
-        )
-        digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]
-        names[node] = f"c{digest}"
-        return names[node]
+    def name(start: Node) -> str:
+        # Depth first with a stack, not recursion: a list of thousands of items is a chain of
+        # blank nodes that deep. A node is named once all the blank nodes it points to are.
+        stack, on_path = [(start, False)], set()
+        while stack:
+            node, children_named = stack.pop()
+            if node in names:
+                continue
+            objects = list(graph.predicate_objects(node))
+            if not children_named:
+                on_path.add(node)
+                stack.append((node, True))
+                stack.extend((o, False) for _, o in objects
+                             if isinstance(o, BNode) and o not in names and o not in on_path)
+                continue
+            on_path.discard(node)
+            # A blank node still unnamed is on the path: a loop, the rest is already counted.
+            parts = sorted(f"{p.n3()} {names.get(o, 'cycle') if isinstance(o, BNode) else o.n3()}"
+                           for p, o in objects)
+            digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24]
+            names[node] = f"c{digest}"
+        return names[start]
 
     def fixed(node: Node) -> Node:
-        return BNode(name(node, frozenset())) if isinstance(node, BNode) else node
+        return BNode(name(node)) if isinstance(node, BNode) else node
 
     out = new_graph()
     for prefix, namespace in graph.namespaces():

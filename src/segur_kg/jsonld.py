@@ -8,18 +8,18 @@ can make PyLD open the network or the disk.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from segur_kg import paths
 from segur_kg.errors import SegurKgError
+from segur_kg.rdf_io import printable
 
 if TYPE_CHECKING:
-    from rdflib import BNode, Graph
-    from rdflib.term import Node
+    from rdflib import Graph
 
 CONTEXT_IRI = "https://w3id.org/segur/context.jsonld"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # Keys written first in every node, so a reader sees what a node is before its details.
 _LEADING_KEYS = ("@context", "id", "@id", "@value", "type", "@type", "@language")
 
@@ -222,34 +222,161 @@ def _sort_key(item: Any) -> tuple[str, str]:
 
 # --- reading -------------------------------------------------------------------------------
 
+# A lone surrogate escape (\ud800 not in a pair) decodes to no Unicode character; escaped
+# backslashes are matched first so that "\\ud800" is not taken for one.
+_LONE_SURROGATE = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                             r"|(\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
+_NEWLINE = b"\n"
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
 
-def to_triples(document: Any, base: str) -> list[tuple[Node, Node, Node]]:
-    """The RDF of a parsed JSON-LD document, named graphs merged; only the shipped context
-    is resolved. Blank nodes are fresh for each call, so two files never share one."""
+
+class _NotJson(ValueError):
+    """A number JSON does not have (NaN, Infinity) or that no float can hold (1e400)."""
+
+
+def read_jsonld(raw: bytes, shown: str, base: str) -> list[tuple[Any, Any, Any]]:
+    """The triples (pyoxigraph terms) of a JSON-LD file, named graphs merged; only the shipped
+    context is resolved. What PyLD would drop without a word (a node whose @id is not an IRI)
+    is refused instead, naming the file and the IRI."""
     from pyld import jsonld
+    from pyld.jsonld import JsonLdError
 
-    dataset = _run(jsonld.to_rdf, document, _options(base=base))
-    blanks: dict[str, BNode] = {}
+    document = _parse_json(raw, shown)
+    try:
+        expanded = _run(jsonld.expand, document, _options(base=base))
+        _check_iris(expanded, raw, shown, base)
+        return _triples(_run(jsonld.to_rdf, expanded, _options(base=base)), shown)
+    except RefusedDocument as exc:
+        raise SegurKgError(f"{shown}: {exc.message}") from None
+    except RecursionError:
+        raise SegurKgError(f"{shown}: the JSON-LD document is nested too deeply to be read; "
+                           "flatten it (use @graph and @id references)") from None
+    except JsonLdError as exc:
+        what = " ".join(str(exc.args[0] if exc.args else exc.code).split())[:200]
+        code = f"{exc.code}: " if exc.code else ""
+        raise SegurKgError(f"{shown}: invalid JSON-LD ({code}{what}); fix the document") from None
+
+
+def _parse_json(raw: bytes, shown: str) -> Any:
+    from segur_kg.rdf_io import position
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = position(raw[: exc.start].decode("utf-8"), exc.start)
+        raise SegurKgError(
+            f"{shown}:{line}:{column}: the file is not valid UTF-8; save it as UTF-8") from None
+    for match in _LONE_SURROGATE.finditer(text):
+        if match.group(1):
+            line, column = position(text, match.start())
+            raise SegurKgError(
+                f"{shown}:{line}:{column}: {match.group(1)} is half of a surrogate pair, not a "
+                "character; fix the escape (write the character, or both halves of the pair)")
+
+    def refuse(token: str) -> float:
+        raise _NotJson(token)
+
+    def number(token: str) -> float:
+        value = float(token)
+        return refuse(token) if value in (float("inf"), float("-inf")) else value
+
+    try:
+        return json.loads(text, parse_constant=refuse, parse_float=number)
+    except json.JSONDecodeError as exc:
+        raise SegurKgError(
+            f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix the JSON syntax"
+        ) from None
+    except _NotJson as exc:
+        token = str(exc)
+        found = re.compile(f"{_JSON_STRING}|(?<![\\w.+-])({re.escape(token)})(?![\\w.])")
+        index = next((m.start(1) for m in found.finditer(text) if m.group(1)), None)
+        where = ":{}:{}".format(*position(text, index)) if index is not None else ""
+        raise SegurKgError(f"{shown}{where}: {token} is not a JSON number RDF can hold; "
+                           "write a finite number, or a string with its datatype") from None
+    except RecursionError:
+        raise SegurKgError(
+            f"{shown}: the JSON is nested too deeply to be read; flatten it") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise SegurKgError(f"{shown}: invalid JSON ({exc}); fix the document") from None
+
+
+def _check_iris(expanded: Any, raw: bytes, shown: str, base: str) -> None:
+    """Every @id, @type and property of the expanded document is an IRI or a blank node: PyLD
+    drops what is not, with its statements. Walked with a stack: nesting depth is not a limit."""
+    from pyoxigraph import Literal, NamedNode
+
+    def check(value: str, what: str) -> None:
+        if value.startswith("_:") and what != "property":
+            return
+        try:
+            NamedNode(value)
+        except ValueError as exc:
+            where = _where(raw, value, base)
+            raise SegurKgError(f"{shown}{where}: {what} '{printable(value)}' is not a valid IRI "
+                               f"({printable(str(exc))}); fix the IRI") from None
+
+    stack = [expanded]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        for key, value in item.items():
+            if key == "@value":
+                continue  # data, even an @json object
+            if key == "@id" and isinstance(value, str):
+                check(value, "@id")
+            elif key == "@type":
+                for name in value if isinstance(value, list) else [value]:
+                    if isinstance(name, str) and not name.startswith("@"):
+                        check(name, "@type")
+            elif key == "@language" and isinstance(value, str):
+                try:
+                    Literal("", language=value)
+                except ValueError:
+                    raise SegurKgError(f"{shown}{_where(raw, value, base)}: '{printable(value)}' "
+                                       "is not a valid language tag; fix the tag") from None
+            elif not key.startswith("@"):
+                check(key, "property")
+            stack.append(value)
+
+
+def _where(raw: bytes, iri: str, base: str) -> str:
+    """':LINE' of the IRI as written in the file: whole, or relative to the file's folder."""
+    folder = base.rsplit("/", 1)[0] + "/"
+    for text in (iri, iri[len(folder):] if iri.startswith(folder) else ""):
+        index = raw.find(text.encode("utf-8", errors="replace")) if text else -1
+        if index >= 0:
+            return f":{raw.count(_NEWLINE, 0, index) + 1}"
+    return ""
+
+
+def _triples(dataset: dict[str, list[dict[str, Any]]], shown: str) -> list[tuple[Any, Any, Any]]:
+    """PyLD's quads as pyoxigraph triples; blank nodes are fresh for each file."""
+    from pyoxigraph import BlankNode, Literal, NamedNode
+
+    blanks: dict[str, BlankNode] = {}
+
+    def term(item: dict[str, Any]) -> Any:
+        value = item["value"]
+        if item["type"] == "IRI":
+            return NamedNode(value)
+        if item["type"] == "blank node":
+            return blanks.setdefault(value, BlankNode())
+        if item.get("language"):
+            return Literal(value, language=item["language"])
+        datatype = item.get("datatype")
+        return Literal(value, datatype=NamedNode(datatype) if datatype else None)
+
     triples = []
     for name in sorted(dataset):
         for quad in dataset[name]:
-            triples.append((_term(quad["subject"], blanks), _term(quad["predicate"], blanks),
-                            _term(quad["object"], blanks)))
+            try:
+                triples.append((term(quad["subject"]), term(quad["predicate"]),
+                                term(quad["object"])))
+            except ValueError as exc:
+                raise SegurKgError(f"{shown}: a statement cannot be read ({printable(str(exc))}); "
+                                   "fix the document") from None
     return triples
-
-
-def _term(term: dict[str, Any], blanks: dict[str, BNode]) -> Node:
-    from rdflib import BNode, Literal, URIRef
-
-    value = term["value"]
-    if term["type"] == "IRI":
-        return URIRef(value)
-    if term["type"] == "blank node":
-        return blanks.setdefault(value, BNode())
-    if term.get("language"):
-        return Literal(value, lang=term["language"])
-    datatype = term.get("datatype")
-    # RDF 1.1 makes a plain literal an xsd:string; rdflib keeps them apart, Turtle writes plain.
-    if not datatype or datatype == _XSD_STRING:
-        return Literal(value)
-    return Literal(value, datatype=URIRef(datatype))

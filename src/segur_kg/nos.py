@@ -80,13 +80,13 @@ def read_code_system(path: Path) -> CodeSystem:
     canonical = _value(graph, system, "url")
     if not canonical:
         raise SegurKgError(f"{shown}: the CodeSystem has no canonical url (fhir:url); it cannot be named")
-    concepts = [_concept(graph, node, shown) for node in _list(graph, system, "concept")]
+    concepts = _concepts(graph, system, path, shown)
     return CodeSystem(
         canonical=str(canonical),
         name=str(_value(graph, system, "name") or _value(graph, system, "id") or canonical),
         title=_text(_value(graph, system, "title")),
         description=_text(_value(graph, system, "description")),
-        oid=_oid(graph, system),
+        oid=_oid(graph, system, shown),
         version=_text(_value(graph, system, "version")),
         date=_value(graph, system, "date"),
         status=_text(_value(graph, system, "status")),
@@ -106,21 +106,29 @@ def _text(value: Node | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _list(graph: Graph, node: Node, name: str) -> list[Node]:
+def _list(graph: Graph, node: Node, name: str, shown: str) -> list[Node]:
     """Members of the rdf:List(s) under `fhir:name`, in list order."""
-    from rdflib import URIRef
-    from rdflib.collection import Collection
+    from rdflib import RDF
 
     items: list[Node] = []
-    for head in graph.objects(node, URIRef(FHIR + name)):
-        items.extend(Collection(graph, head))
+    for head in graph.objects(node, _fhir(name)):
+        seen = set()
+        while head is not None and head != RDF.nil:
+            if head in seen:
+                raise SegurKgError(f"{shown}: the list under fhir:{name} loops back on itself "
+                                   "(rdf:rest); fix the code system file")
+            seen.add(head)
+            first = graph.value(head, RDF.first)
+            if first is not None:
+                items.append(first)
+            head = graph.value(head, RDF.rest)
     return items
 
 
-def _oid(graph: Graph, system: Node) -> str | None:
+def _oid(graph: Graph, system: Node, shown: str) -> str | None:
     from rdflib import URIRef
 
-    for identifier in _list(graph, system, "identifier"):
+    for identifier in _list(graph, system, "identifier", shown):
         value = _value(graph, identifier, "value")
         if value is not None and str(value).startswith("urn:oid:"):
             return str(value)
@@ -132,23 +140,52 @@ def _oid(graph: Graph, system: Node) -> str | None:
     return None
 
 
-def _concept(graph: Graph, node: Node, shown: str) -> Concept:
+def _concepts(graph: Graph, system: Node, path: Path, shown: str) -> list[Concept]:
+    """The concept tree, walked with a stack (a deep hierarchy is no limit). A concept met twice,
+    inside itself or under two parents, is refused: it would make the tree endless or huge."""
+    top: list[Concept] = []
+    parents: dict[Node, Node | None] = {}
+    stack = [(node, None, top) for node in reversed(_list(graph, system, "concept", shown))]
+    while stack:
+        node, parent, siblings = stack.pop()
+        concept = _concept(graph, node, path, shown)
+        if node in parents:
+            ancestor = parent
+            while ancestor is not None and ancestor != node:
+                ancestor = parents[ancestor]
+            where = "inside itself" if ancestor == node else "more than once"
+            raise SegurKgError(f"{shown}: code '{concept.code}' is nested {where} (fhir:concept); "
+                               "fix the code system file")
+        parents[node] = parent
+        siblings.append(concept)
+        children = _list(graph, node, "concept", shown)
+        stack.extend((child, node, concept.children) for child in reversed(children))
+    return top
+
+
+def _concept(graph: Graph, node: Node, path: Path, shown: str) -> Concept:
+    """One code, without its children."""
+    from segur_kg.rdf_io import line_of
+
     code = _value(graph, node, "code")
     if code is None:
         raise SegurKgError(f"{shown}: a concept has no code (fhir:code); fix the code system file")
     concept = Concept(code=str(code), display=str(_value(graph, node, "display") or code))
-    for designation in _list(graph, node, "designation"):
+    for designation in _list(graph, node, "designation", shown):
         use = graph.value(designation, _fhir("use"))
         kind = _value(graph, use, "code") if use is not None else None
         value = _value(graph, designation, "value")
         if value is not None:
             concept.designations.append((str(kind) if kind is not None else "", str(value)))
-    for prop in _list(graph, node, "property"):
+    for prop in _list(graph, node, "property", shown):
         key = _value(graph, prop, "code")
         value = _value(graph, prop, "value")
         if key is not None and value is not None:
+            if str(key) == "dateFin" and _date(value) is None:
+                raise SegurKgError(
+                    f"{shown}{line_of(path, str(value))}: code '{concept.code}' has dateFin "
+                    f"'{value}', which is not a date (YYYY-MM-DD); fix the code system file")
             concept.properties.setdefault(str(key), []).append(value)
-    concept.children = [_concept(graph, child, shown) for child in _list(graph, node, "concept")]
     return concept
 
 
@@ -186,7 +223,7 @@ def to_skos(system: CodeSystem, today: dt.date | None = None) -> Graph:
     graph.add((scheme, DCTERMS.publisher, URIRef(ANS)))
     graph.add((scheme, DCTERMS.license, URIRef(CC0)))
 
-    def add(concept: Concept, parent: URIRef | None) -> None:
+    def add(concept: Concept, parent: URIRef | None) -> URIRef:
         node = URIRef(concept_iri(system.canonical, concept.code))
         graph.add((node, RDF.type, SKOS.Concept))
         graph.add((node, SKOS.inScheme, scheme))
@@ -211,17 +248,23 @@ def to_skos(system: CodeSystem, today: dt.date | None = None) -> Graph:
             graph.add((node, URIRef(schema + "validThrough"), value))
             if _date(value) is not None and _date(value) <= today:
                 graph.add((node, OWL.deprecated, Literal(True)))
-        for child in concept.children:
-            add(child, node)
+        return node
 
-    for concept in system.concepts:
-        add(concept, None)
+    stack: list[tuple[Concept, URIRef | None]] = [(c, None) for c in system.concepts]
+    while stack:  # not recursion: a deep hierarchy is no limit
+        concept, parent = stack.pop()
+        node = add(concept, parent)
+        stack.extend((child, node) for child in concept.children)
     return graph
 
 
 def _date(value: Node) -> dt.date | None:
+    """The day a date or date-time starts with; None when it is not one (2020-13-45)."""
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value))
-    return dt.date(*map(int, match.groups())) if match else None
+    try:
+        return dt.date(*map(int, match.groups())) if match else None
+    except ValueError:
+        return None
 
 
 def output_name(system: CodeSystem) -> str:
@@ -238,8 +281,6 @@ def import_files(files: list[Path], out_dir: Path) -> list[Path]:
         raise SegurKgError(f"{out_dir}: no such folder; create it or choose another -o folder")
     converted = []
     for path in files:
-        if not path.is_file():
-            raise SegurKgError(f"{path}: no such file; give the path of a FHIR CodeSystem file")
         system = read_code_system(path)
         converted.append((out_dir / output_name(system), serialize(to_skos(system), "ttl")))
     for target, data in converted:

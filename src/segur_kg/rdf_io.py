@@ -1,22 +1,30 @@
 """Read RDF files safely and build the dataset every command works on.
 
+One reader, one verdict: every command that reads an RDF file (validate, diff, load, nos import)
+reads it with `read_triples` or checks it with `check_file` first, so all of them accept and
+refuse the same files with the same message. Oxigraph's parsers read the syntax (strictly: IRIs,
+escapes, and the line and column of an error, in one linear pass); JSON-LD is read by PyLD; then
+every literal is checked against its datatype.
+
 Untrusted files must never make the parser open a local file or the network, so RDF/XML with a
-DTD is refused before parsing, and JSON-LD is read by PyLD with a document loader that resolves
-only the shipped context (https://w3id.org/segur/context.jsonld) and refuses every other one.
+DTD is refused before parsing, and JSON-LD is read with a document loader that resolves only the
+shipped context (https://w3id.org/segur/context.jsonld) and refuses every other one.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
+import re
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from segur_kg import paths
-from segur_kg.errors import SegurKgError, one_line
+from segur_kg.errors import SegurKgError
 
-# rdflib logs a traceback for each literal it cannot convert and a warning for odd IRIs;
-# parse_file reports both as one clear error instead.
+# rdflib logs a traceback for each literal it cannot convert; the reader reports it as one error.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 if TYPE_CHECKING:
@@ -58,7 +66,12 @@ FORMATS: dict[str, str] = {
     ".jsonld": "json-ld",
     ".json": "json-ld",
 }
-_QUAD_FORMATS = {"nquads", "trig"}
+_OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG",
+                     "xml": "RDF_XML"}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# Oxigraph's parsers hold at most this much of one term (a literal, an IRI) in memory.
+MAX_TERM_BYTES = 16 * 1024 * 1024
+_PARSER_POSITION = re.compile(r"^Parser error (?:at|between) [^:]*: ")
 
 
 def new_graph() -> Graph:
@@ -78,101 +91,218 @@ def read_bytes(path: Path, shown: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise SegurKgError(
-            f"{shown}: cannot read the file ({exc.strerror}); check the path"
-        ) from None
+        raise unreadable(path, shown, exc) from None
 
 
-def parse_file(path: Path, into: Graph | None = None) -> Graph:
-    """Parse one RDF file (format from its extension) into `into` or a new graph."""
-    graph = new_graph() if into is None else into
-    shown = paths.display(path)
+def unreadable(path: Path, shown: str, exc: OSError) -> SegurKgError:
+    """The one message for a file that cannot be read, whichever code tried."""
+    if path.is_dir():
+        return SegurKgError(f"{shown}: is a folder, not a file; give an RDF file")
+    # Oxigraph's OSError has no strerror, only "Is a directory (os error 21)".
+    reason = exc.strerror or re.sub(r" \(os error \d+\)$", "", str(exc))
+    return SegurKgError(f"{shown}: cannot read the file ({reason}); check the path")
+
+
+def rdf_format(path: Path) -> str:
+    """The format of a file, from its extension; an unknown extension is refused."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         known = " ".join(sorted(FORMATS))
         raise SegurKgError(
-            f"{shown}: unknown RDF file extension '{path.suffix}'; use one of {known}"
+            f"{paths.display(path)}: unknown RDF file extension '{path.suffix}'; "
+            f"use one of {known}"
         )
-    raw = read_bytes(path, shown)
-    if fmt == "xml":
-        _refuse_dtd(raw, shown)
-    if fmt in ("turtle", "trig", "nt", "nquads"):
-        _check_utf8(raw, shown)
-    parsed = new_graph()
-    try:
-        _parse_bytes(parsed, raw, fmt, path)
-    except SegurKgError:
-        raise
-    except Exception as exc:  # every parser has its own error type; all become one sentence
-        raise SegurKgError(_describe_parse_error(exc, raw, fmt, shown)) from None
-    _refuse_ill_formed_terms(parsed, raw, shown)
-    graph += parsed
-    for prefix, namespace in parsed.namespaces():
+    return fmt
+
+
+def parse_file(path: Path, into: Graph | None = None) -> Graph:
+    """Parse one RDF file (format from its extension) into `into` or a new graph; named graphs
+    are flattened. Nothing is added unless the whole file is valid."""
+    from segur_kg.stores.oxterms import to_rdflib
+
+    graph = new_graph() if into is None else into
+    prefixes: dict[str, str] = {}
+    triples = list(read_triples(path, prefixes))  # all read and checked before any is added
+    for s, p, o in triples:
+        graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
+    for prefix, namespace in prefixes.items():
         graph.bind(prefix, namespace, override=False)
     return graph
 
 
-def _refuse_ill_formed_terms(graph: Graph, raw: bytes, shown: str) -> None:
-    """A literal that is not valid for its datatype ("2010-13-45"^^xsd:date) or an IRI with
-    spaces or brackets parses, but would break queries and exports later: say so now."""
-    from rdflib import Literal, URIRef
-    from rdflib.term import _is_valid_uri
-
-    for triple in graph:
-        for term in triple:
-            if isinstance(term, Literal) and term.ill_typed:
-                where = _line_of(raw, str(term))
-                raise SegurKgError(
-                    f"{shown}{where}: '{term}' is not a valid "
-                    f"{graph.namespace_manager.normalizeUri(term.datatype)}; fix the value or its datatype"
-                )
-            if isinstance(term, URIRef) and not _is_valid_uri(term):
-                where = _line_of(raw, str(term))
-                raise SegurKgError(
-                    f"{shown}{where}: '{term}' is not a valid IRI (spaces, quotes or brackets); "
-                    "fix the IRI"
-                )
+def check_file(path: Path) -> None:
+    """Read a file only to check it, in constant memory: the verdict of `read_triples`, for the
+    commands whose own engine then reads the file (load, validate)."""
+    for _triple in read_triples(path):
+        pass
 
 
-def _line_of(raw: bytes, text: str) -> str:
-    """':LINE' of the first occurrence of `text` in the file, or '' when not found as is."""
-    index = raw.find(text.encode("utf-8"))
-    if index < 0:
-        return ""
-    line = raw.count(b"\n", 0, index) + 1
-    return f":{line}"
-
-
-def _parse_bytes(graph: Graph, raw: bytes, fmt: str, path: Path) -> None:
-    public_id = path.resolve().as_uri()
+def read_triples(path: Path,
+                 prefixes: dict[str, str] | None = None) -> Iterator[tuple[Any, Any, Any]]:
+    """The reader of every command: the file's triples as pyoxigraph terms (named graphs
+    flattened), or a SegurKgError naming the file, the line and column when known, and what is
+    wrong. The prefixes the file declares are put in `prefixes` once it is read."""
+    shown = paths.display(path)
+    fmt = rdf_format(path)
     if fmt == "json-ld":
-        # PyLD reads JSON-LD: its document loader is the only way out, and ours refuses it.
-        for triple in _jsonld_triples(raw, paths.display(path), public_id):
-            graph.add(triple)
-        return
-    if fmt in _QUAD_FORMATS:
-        from rdflib import Dataset
+        from segur_kg.jsonld import read_jsonld
 
-        # Named graphs are flattened: the knowledge graph is one graph.
-        dataset = Dataset()
-        dataset.parse(data=raw, format=fmt, publicID=public_id)
-        for s, p, o, _ in dataset.quads((None, None, None, None)):
-            graph.add((s, p, o))
-        for prefix, namespace in dataset.namespaces():
-            graph.bind(prefix, namespace, override=False)
-        return
-    graph.parse(data=raw, format=fmt, publicID=public_id)
+        return _checked(read_jsonld(read_bytes(path, shown), shown, path.resolve().as_uri()),
+                        path, shown)
+    return _oxigraph_triples(path, fmt, shown, prefixes)
 
 
-def _check_utf8(raw: bytes, shown: str) -> None:
+def _checked(triples: list[tuple[Any, Any, Any]], path: Path,
+             shown: str) -> Iterator[tuple[Any, Any, Any]]:
+    from pyoxigraph import BlankNode, NamedNode
+
+    for triple in triples:
+        if type(triple[2]) is not NamedNode and type(triple[2]) is not BlankNode:
+            _check_object(triple[2], path, shown)
+        yield triple
+
+
+def _oxigraph_triples(path: Path, fmt: str, shown: str,
+                      prefixes: dict[str, str] | None) -> Iterator[tuple[Any, Any, Any]]:
+    from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
+
+    if fmt == "xml":
+        raw = read_bytes(path, shown)
+        _refuse_dtd(raw, shown)
+        _check_xml(raw, shown)  # Oxigraph's RDF/XML errors have no position; expat's do
+        source: dict[str, Any] = {"input": raw}
+    else:
+        source = {"path": path}  # streamed: a large file is never held whole
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start].decode("utf-8")  # valid up to the first bad byte
-        line, column = _position(before, len(before))
+        parser = parse(**source, format=getattr(RdfFormat, _OXIGRAPH_FORMATS[fmt]),
+                       base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
+        for quad in parser:  # the hot loop of a million-triple load: kept to the minimum
+            obj = quad.object
+            if type(obj) is not NamedNode and type(obj) is not BlankNode:
+                _check_object(obj, path, shown)
+            yield quad.subject, quad.predicate, obj
+    except SyntaxError as exc:
+        raise SegurKgError(_syntax_message(exc, shown, fmt)) from None
+    except MemoryError as exc:
+        if "buffer maximal size" not in str(exc):
+            raise  # memory ran out: not the parser's limit on one term
+        where = _first_long_line(path)
         raise SegurKgError(
-            f"{shown}:{line}:{column}: the file is not valid UTF-8; save it as UTF-8"
+            f"{shown}{where}: a term (literal or IRI) is longer than "
+            f"{MAX_TERM_BYTES // (1024 * 1024)} MB, more than the parser reads; shorten it"
         ) from None
+    except OSError as exc:
+        raise unreadable(path, shown, exc) from None
+    if prefixes is not None:
+        prefixes.update(parser.prefixes)
+
+
+def _syntax_message(exc: SyntaxError, shown: str, fmt: str) -> str:
+    why = _PARSER_POSITION.sub("", exc.msg)
+    if exc.lineno is None:
+        kind = "RDF/XML" if fmt == "xml" else fmt
+        return f"{shown}: invalid {kind} ({printable(why)}); fix the file"
+    if why.startswith("Invalid UTF-8"):
+        return f"{shown}:{exc.lineno}:{exc.offset}: the file is not valid UTF-8; save it as UTF-8"
+    return syntax_error_message(shown, exc.lineno, exc.offset or 1, why)
+
+
+def syntax_error_message(shown: str, line: int, column: int, why: str) -> str:
+    """'FILE:LINE:COL: what is wrong; where to fix it', the same for every command."""
+    return (f"{shown}:{line}:{column}: {printable(why)}; "
+            f"fix the syntax at line {line}, column {column}")
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """Text for a one-line message: control characters and lone surrogates escaped, cut short."""
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in text)
+
+
+def _first_long_line(path: Path) -> str:
+    """':LINE' of the first line too long for the parser, or '' (one pass, bounded memory)."""
+    block_size = 1024 * 1024  # a line that ends inside a block is shorter than the limit
+    number, length = 1, 0  # the current line and how much of it was read
+    try:
+        with path.open("rb") as stream:
+            while block := stream.read(block_size):
+                first = block.find(b"\n")
+                if length + (len(block) if first < 0 else first) > MAX_TERM_BYTES:
+                    return f":{number}"
+                if first < 0:
+                    length += len(block)
+                else:
+                    number += block.count(b"\n")
+                    length = len(block) - block.rfind(b"\n") - 1
+    except OSError:
+        pass
+    return ""
+
+
+# --- literals ------------------------------------------------------------------------------
+
+
+def _check_object(term: Any, path: Path, shown: str) -> None:
+    """A literal valid for its datatype, in RDF 1.1: no triple term, no base direction."""
+    from pyoxigraph import Literal
+
+    if type(term) is not Literal:
+        raise SegurKgError(f"{shown}: the file holds RDF 1.2 triple terms (<<( … )>> or "
+                           "<< … >>), which segur-kg does not read; state plain triples")
+    if term.language:
+        if term.direction is not None:
+            raise SegurKgError(
+                f"{shown}{line_of(path, term.value)}: '{printable(term.value, 80)}' has a base "
+                f"direction (--{term.direction}), which segur-kg does not read; remove it")
+        return
+    datatype = term.datatype.value
+    if datatype != _XSD_STRING and _ill_typed(term.value, datatype):
+        raise SegurKgError(
+            f"{shown}{line_of(path, term.value)}: '{printable(term.value, 80)}' is not a "
+            f"valid {short_iri(datatype)}; fix the value or its datatype")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ill_typed(lexical: str, datatype: str) -> bool:
+    """rdflib's verdict on a lexical form (the one SPARQL and SHACL work with), without its
+    warnings on stderr and without normalising "yes" into "false" first."""
+    from rdflib import Literal, URIRef
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return bool(Literal(lexical, datatype=URIRef(datatype), normalize=False).ill_typed)
+
+
+def short_iri(iri: str) -> str:
+    """xsd:date for an IRI in a namespace of PREFIXES, <iri> else."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and iri != namespace:
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{printable(iri)}>"
+
+
+def line_of(path: Path, text: str) -> str:
+    """':LINE' of the first line holding `text` between quotes, else as it is; '' when not
+    found (escaped, or over several lines). One pass over the file, line by line."""
+    if not text or "\n" in text:
+        return ""
+    quoted = f'"{text}"'.encode("utf-8", errors="replace")
+    bare = text.encode("utf-8", errors="replace")
+    found = None
+    try:
+        with path.open("rb") as stream:
+            for number, line in enumerate(stream, start=1):
+                if quoted in line:
+                    return f":{number}"
+                if found is None and bare in line:
+                    found = number
+    except OSError:
+        pass
+    return f":{found}" if found else ""
+
+
+# --- RDF/XML -------------------------------------------------------------------------------
 
 
 def _xml_text(raw: bytes) -> str:
@@ -192,81 +322,31 @@ def _refuse_dtd(raw: bytes, shown: str) -> None:
     for marker in ("<!DOCTYPE", "<!ENTITY"):
         index = upper.find(marker)
         if index >= 0:
-            line, column = _position(text, index)
+            line, column = position(text, index)
             raise SegurKgError(
                 f"{shown}:{line}:{column}: RDF/XML with {marker} is refused because entities "
                 "can read local files or expand without limit; remove the DTD"
             )
 
 
-def _jsonld_triples(raw: bytes, shown: str, base: str) -> list:
-    from pyld.jsonld import JsonLdError
+def _check_xml(raw: bytes, shown: str) -> None:
+    """Well-formed XML, namespaces declared: expat says where it is not (it never reads a DTD:
+    there is none left)."""
+    from xml.parsers import expat
 
-    from segur_kg.jsonld import to_triples
-
+    parser = expat.ParserCreate(namespace_separator=" ")
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SegurKgError(f"{shown}: the file is not valid UTF-8; save it as UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise SegurKgError(
-            f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); fix the JSON syntax"
-        ) from None
-    try:
-        return to_triples(document, base)
-    except SegurKgError as exc:
-        raise SegurKgError(f"{shown}: {exc.message}") from None
-    except JsonLdError as exc:
-        what = " ".join(str(exc.args[0] if exc.args else exc.code).split())[:200]
-        code = f"{exc.code}: " if exc.code else ""
-        raise SegurKgError(f"{shown}: invalid JSON-LD ({code}{what}); fix the document") from None
+        parser.Parse(raw, True)
+    except expat.ExpatError as exc:
+        why = f"invalid XML ({expat.ErrorString(exc.code)})"
+        raise SegurKgError(syntax_error_message(shown, exc.lineno, exc.offset + 1, why)) from None
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
+def position(text: str, index: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     return line, column
-
-
-def _describe_parse_error(exc: Exception, raw: bytes, fmt: str, shown: str) -> str:
-    from xml.sax import SAXParseException
-
-    from rdflib.plugins.parsers.notation3 import BadSyntax
-
-    hint = "fix the syntax at that position"
-    if isinstance(exc, BadSyntax):
-        # rdflib's own line counter drifts on some inputs; count from the offset instead.
-        text = exc._str.decode("utf-8", errors="replace")
-        line, column = _position(text, min(exc._i, len(text)))
-        return f"{shown}:{line}:{column}: {exc._why}; {hint}"
-    if isinstance(exc, SAXParseException):
-        line, column = exc.getLineNumber(), exc.getColumnNumber() + 1
-        return f"{shown}:{line}:{column}: invalid XML ({exc.getMessage()}); {hint}"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}); {hint}"
-    if fmt in ("nt", "nquads"):
-        line = _first_bad_line(raw, fmt)
-        if line:
-            return f"{shown}:{line}:1: {one_line(exc)}; {hint}"
-    return (
-        f"{shown}: cannot parse as {fmt} ({one_line(exc)}); "
-        "check that the content matches the extension"
-    )
-
-
-def _first_bad_line(raw: bytes, fmt: str) -> int | None:
-    # The line-based parsers do not report where they failed; find the line ourselves.
-    from rdflib import Dataset
-
-    for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            Dataset().parse(data=line, format=fmt)
-        except Exception:
-            return number
-    return None
 
 
 # --- the dataset ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The SHACL engines behind `segur-kg validate`, each turning data into a W3C validation report.
 
 - `pyshacl-turbo` (default): a Rust engine with pySHACL's API. Files in Turtle or N-Triples are
-  parsed by rdflib-turbo's native parser into a native dataset that the engine reads in place,
-  so a million-triple extension never becomes rdflib objects; other formats go through rdf_io.
+  checked by rdf_io's reader (streamed), then parsed by rdflib-turbo's native parser into a
+  native dataset that the engine reads in place, so a million-triple extension never becomes
+  rdflib objects; other formats go through rdf_io.
 - `pyshacl`: the pure-Python reference, on rdflib graphs.
 
 Both see the same triples (the dataset, or the ontology when files are checked alone, plus the
@@ -32,12 +33,6 @@ _BATCH = 500  # IRIs per VALUES block when fetching labels
 _LABELS = ("<http://www.w3.org/2000/01/rdf-schema#label>",
            "<http://www.w3.org/2004/02/skos/core#prefLabel>")
 _POSITION = re.compile(r"line (\d+)(?: between columns | column )(\d+)")
-_TYPED_LITERALS = """SELECT DISTINCT ?value WHERE {
-    ?s ?p ?value
-    FILTER (isLiteral(?value)
-            && datatype(?value) != <http://www.w3.org/2001/XMLSchema#string>
-            && datatype(?value) != <http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>)
-}"""
 
 
 @dataclass
@@ -106,8 +101,8 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) -> C
         base, names = load_ontology(), new_graph()
     data = native.Dataset()
     data.parse(data=base.serialize(format="nt", encoding="utf-8"), format="nt")
-    parsed_natively = [_load(path, data, names) for path in files]
-    _refuse_ill_typed(data, [path for path in parsed_natively if path is not None], names)
+    for path in files:
+        _load(path, data, names)
     try:
         _conforms, report, _text = validate(
             data,
@@ -159,30 +154,26 @@ def _version(package: str) -> str:
     return version(package)
 
 
-def _load(path: Path, data: Any, names: Graph) -> Path | None:
+def _load(path: Path, data: Any, names: Graph) -> None:
     """Add one file to the native dataset and its prefixes to `names`, bound as rdf_io.parse_file
-    binds them. Returns the path of a natively parsed file, whose literals are checked later."""
+    binds them. Every file is first read by rdf_io, the reader of every command, so validate
+    accepts and refuses the same files as diff or load, with the same messages."""
     from segur_kg import paths
-    from segur_kg.rdf_io import _check_utf8, new_graph, parse_file, read_bytes
+    from segur_kg.rdf_io import check_file, new_graph, parse_file, read_bytes
 
     fmt = NATIVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         parsed = parse_file(path)  # its own checks and messages, unknown extensions included
         data.parse(data=parsed.serialize(format="nt", encoding="utf-8"), format="nt")
         _bind(names, parsed)
-        return None
+        return
+    check_file(path)  # streamed: syntax, IRIs, literals
     shown = paths.display(path)
-    raw = read_bytes(path, shown)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        _check_utf8(raw, shown)  # says where the first bad byte is
-        raise
-    del raw  # a large file is held once, as text
+    text = read_bytes(path, shown).decode("utf-8")  # checked: valid UTF-8
     before = set(data.namespaces())
     try:
         data.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-    except ValueError as exc:
+    except ValueError as exc:  # the same parser as rdf_io's: only if the file changed since
         raise SegurKgError(_syntax_error(exc, fmt, shown)) from None
     # The native dataset keeps the last binding of each prefix; rdflib's parser binds each
     # declaration in turn. Sorting makes the rare clash between two files deterministic.
@@ -190,7 +181,6 @@ def _load(path: Path, data: Any, names: Graph) -> Path | None:
     for prefix, namespace in sorted(set(data.namespaces()) - before):
         declared.bind(prefix, namespace)
     _bind(names, declared)
-    return path
 
 
 def _bind(names: Graph, parsed: Graph) -> None:
@@ -200,40 +190,15 @@ def _bind(names: Graph, parsed: Graph) -> None:
 
 def _syntax_error(exc: Exception, fmt: str, shown: str) -> str:
     # "Parser error at line 3 column 24: . is not a valid RDF object"
+    from segur_kg.rdf_io import syntax_error_message
+
     text = one_line(exc)
     position = _POSITION.search(text)
     if position is None:
         return (f"{shown}: cannot parse as {fmt} ({text}); "
                 "check that the content matches the extension")
     why = text.split(": ", 1)[1] if ": " in text else text
-    return f"{shown}:{position.group(1)}:{position.group(2)}: {why}; fix the syntax at that position"
-
-
-def _refuse_ill_typed(data: Any, files: list[Path], names: Graph) -> None:
-    """A literal invalid for its datatype ("2010-13-45"^^xsd:date) is refused, as rdf_io does
-    for the files it parses: the native parser keeps it as it is."""
-    from rdflib import Literal
-
-    from segur_kg import paths
-    from segur_kg.rdf_io import _line_of
-
-    if not files:
-        return
-    bad = sorted((str(value), str(value.datatype)) for (value,) in data.query(_TYPED_LITERALS)
-                 if isinstance(value, Literal) and value.ill_typed)
-    if not bad:
-        return
-    text, datatype = bad[0]
-    shown, where = paths.display(files[0]), ""
-    for path in files:  # read again only now, to say where the value is
-        where = _line_of(path.read_bytes(), text)
-        if where:
-            shown = paths.display(path)
-            break
-    kind = names.namespace_manager.normalizeUri(datatype)
-    raise SegurKgError(
-        f"{shown}{where}: '{text}' is not a valid {kind}; fix the value or its datatype"
-    )
+    return syntax_error_message(shown, int(position.group(1)), int(position.group(2)), why)
 
 
 def _label_triples(data: Any, nodes: list[Node | None]) -> list[tuple[Node, Node, Node]]:

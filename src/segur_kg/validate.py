@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segur_kg.errors import EXIT_OK, EXIT_VIOLATIONS
+from segur_kg.errors import EXIT_OK, EXIT_VIOLATIONS, SegurKgError
 from segur_kg.labels import blank_text, label, pick_language
 from segur_kg.shacl_engines import DEFAULT_ENGINE, ENGINES
 
@@ -80,10 +80,22 @@ def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE)
     parses that much faster than it converts an rdflib graph."""
     import tempfile
 
+    from segur_kg import paths
+
     with tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
         dump = Path(folder) / "store.nt"
         dump.write_bytes(store.ntriples())
-        return validate_files([dump], lang, with_dataset=False, engine=engine)
+        try:
+            return validate_files([dump], lang, with_dataset=False, engine=engine)
+        except SegurKgError as exc:
+            # A store filled before the reader checked literals may hold what it refuses now:
+            # name the store, not the temporary dump and its line.
+            shown = paths.display(dump)
+            if not exc.message.startswith(shown):
+                raise
+            why = exc.message[len(shown):].lstrip(":0123456789 ")
+            raise SegurKgError(f"{store.name}: the store holds data the reader refuses: {why}",
+                               exc.exit_code) from None
 
 
 def validate_graph(graph: Graph, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:

@@ -11,12 +11,15 @@ from pathlib import Path
 from segur_kg.errors import SegurKgError
 
 CHUNK_BYTES = 32 * 1024 * 1024
-# Read by the native parsers of the stores. RDF/XML and JSON-LD go through rdf_io instead,
-# whose parsing is known never to open a file or the network (DTDs, remote contexts).
+# Read by the native parsers of the stores. The other formats go through rdf_io.parse_file,
+# whose parsing is known never to open a file or the network (DTDs, remote contexts) and which
+# flattens named graphs, as every other command does.
 NATIVE = {".nt": "nt", ".ttl": "ttl"}
-CONVERTED = {".rdf", ".owl", ".xml", ".jsonld", ".json"}
+CONVERTED = {".rdf", ".owl", ".xml", ".jsonld", ".json", ".nq", ".trig"}
 STATUS_GRAPH = "https://w3id.org/segur/graph/status"
 HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
+# "Parser error at line 3 column 24: …", "… at line 1 between columns 1 and 13: …"
+_POSITION = re.compile(r"Parser error (?:at|between) line (\d+)[^:]*?columns? (\d+)[^:]*: ")
 
 
 @dataclass(frozen=True)
@@ -28,17 +31,15 @@ class Chunk:
 
 
 def check_files(files: list[Path]) -> None:
-    """Refuse missing files and formats that cannot be loaded, before touching the store."""
-    from segur_kg.paths import display
+    """Refuse what validate, diff or nos import would refuse, with the same message, before
+    touching the store: every file goes through the reader of every command (rdf_io), which
+    reads it once, streamed, and checks each term (ill-typed literals, invalid IRIs)."""
+    from segur_kg.rdf_io import check_file, rdf_format
 
     for path in files:
-        suffix = path.suffix.lower()
-        if suffix not in NATIVE and suffix not in CONVERTED:
-            raise SegurKgError(
-                f"{display(path)}: cannot load '{suffix or 'no suffix'}' files; give Turtle "
-                "(.ttl), N-Triples (.nt), RDF/XML (.rdf) or JSON-LD (.jsonld)")
-        if not path.is_file():
-            raise SegurKgError(f"{display(path)}: no such file; check the path")
+        rdf_format(path)  # an unknown extension is refused before any file is read
+    for path in files:
+        check_file(path)
 
 
 def total_bytes(files: list[Path]) -> int:
@@ -63,6 +64,7 @@ def base_closure_ntriples() -> bytes:
 
 def chunks(files: list[Path]) -> Iterator[Chunk]:
     from segur_kg.paths import display
+    from segur_kg.rdf_io import read_bytes, unreadable
 
     for path in files:
         suffix = path.suffix.lower()
@@ -70,9 +72,12 @@ def chunks(files: list[Path]) -> Iterator[Chunk]:
         if suffix in CONVERTED:
             yield Chunk(_converted(path), "nt", shown, 1)
         elif NATIVE[suffix] == "ttl":
-            yield Chunk(path.read_bytes(), "ttl", shown, 1)  # prefixes: not cut
+            yield Chunk(read_bytes(path, shown), "ttl", shown, 1)  # prefixes: not cut
         else:
-            yield from _ntriples_chunks(path, shown)
+            try:
+                yield from _ntriples_chunks(path, shown)
+            except OSError as exc:  # read once already, but it may have changed since
+                raise unreadable(path, shown, exc) from None
 
 
 def _converted(path: Path) -> bytes:
@@ -107,12 +112,17 @@ def as_ntriples(chunk: Chunk) -> bytes:
 
 
 def syntax_error(chunk: Chunk, message: str) -> SegurKgError:
-    """A parser's message with the line numbers of the file, not of the chunk."""
-    def shift(match: re.Match[str]) -> str:
-        return f"line {int(match.group(1)) + chunk.first_line - 1}"
+    """A store parser's message as rdf_io words it, with the line of the file, not of the chunk.
+    (Files are checked by rdf_io first; this is for a file changed while it was loaded.)"""
+    from segur_kg.rdf_io import syntax_error_message
 
-    text = re.sub(r"line (\d+)", shift, " ".join(message.split()))
-    return SegurKgError(f"{chunk.source}: invalid RDF ({text}); fix the file and load again")
+    text = " ".join(message.split())
+    position = _POSITION.search(text)
+    if position is None:
+        return SegurKgError(f"{chunk.source}: invalid RDF ({text}); fix the file and load again")
+    line = int(position.group(1)) + chunk.first_line - 1
+    why = re.sub(r" \(line \d+\)$", "", text[position.end():])
+    return SegurKgError(syntax_error_message(chunk.source, line, int(position.group(2)), why))
 
 
 def closure_marker(key: str) -> bytes:

@@ -150,13 +150,13 @@ class OxigraphStore(Store):
     # --- writing --------------------------------------------------------------------------
 
     def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
+        started = time.perf_counter()  # the files' check counts as loading
         loading.check_files(files)
         if self.path.exists() and (not self.path.is_dir() or (
                 not _is_store(self.path) and any(self.path.iterdir()))):
             raise SegurKgError(f"{self.path}: exists and is not an Oxigraph store; "
                                "choose an empty or new folder")
         self.close()
-        started = time.perf_counter()
         dataset = loading.dataset_ntriples()
 
         def fill(store: Any) -> tuple[int, float, int | None]:

@@ -130,9 +130,9 @@ class RemoteStore(Store):
         _send(request, self._writer(), _DEFAULT_TIMEOUT)
 
     def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
+        started = time.perf_counter()  # the files' check counts as loading
         loading.check_files(files)
         self._writer()
-        started = time.perf_counter()
         dataset = loading.dataset_ntriples()
         try:
             with progress.bar("load", len(dataset) + loading.total_bytes(files),
