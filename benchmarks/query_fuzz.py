@@ -20,10 +20,12 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,12 +178,15 @@ class MemoryWatch:
         self.thread.join(2)
 
 
-def start_server(timeout: float, max_memory: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(timeout: float, max_memory: str, workers: int,
+                 log: Any) -> tuple[subprocess.Popen, str]:
+    """The server, its messages written to `log` (a file: a pipe nobody reads would fill up
+    and stop the server)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     process = subprocess.Popen(
         [sys.executable, "-m", "segur_kg", "serve", "--host", "127.0.0.1", "--port", "0",
          "--timeout", str(timeout), "--max-memory", max_memory, "--workers", str(workers)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=ROOT)
     assert process.stdout is not None
     line = process.stdout.readline()
     if "serving" not in line:
@@ -221,7 +226,8 @@ def send(base: str, texts: list[str], timeout: float, statuses: Counter, hangs: 
 def run(count: int, seed: int, clients: int, timeout: float, max_memory: str,
         workers: int) -> dict:
     listener = Listener()
-    process, base = start_server(timeout, max_memory, workers)
+    log_file = tempfile.TemporaryFile("w+", encoding="utf-8")
+    process, base = start_server(timeout, max_memory, workers, log_file)
     watch = MemoryWatch(process.pid)
     statuses: Counter = Counter()
     hangs: list[str] = []
@@ -240,11 +246,14 @@ def run(count: int, seed: int, clients: int, timeout: float, max_memory: str,
         watch.close()
         process.terminate()
         try:
-            _, log = process.communicate(timeout=15)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-            _, log = process.communicate()
+            process.wait()
         listener.close()
+        log_file.seek(0)
+        log = log_file.read()
+        log_file.close()
     return {"count": count, "seconds": time.monotonic() - started, "statuses": statuses,
             "connections": listener.connections, "peak_worker_bytes": watch.peak,
             "idle_worker_bytes": watch.idle,

@@ -201,11 +201,16 @@ def test_queries_that_broke_the_old_engine_get_no_stack_trace(server):
     assert httpx.get(server.url + "sparql", params={"query": SIMPLE}).status_code == 200
 
 
+class PanicException(BaseException):
+    """Like the exception pyo3 raises for a panic of compiled code."""
+
+
 class BrokenStore:
-    """Stands for an engine failing in an unexpected way."""
+    """Stands for an engine failing in an unexpected way (a panic, not an evaluation error,
+    which is the user's to fix and answers 400)."""
 
     def query(self, *args: object, **kwargs: object) -> None:
-        raise RuntimeError("engine exploded at /srv/secret/path.rs:42")
+        raise PanicException("engine exploded at /srv/secret/path.rs:42")
 
 
 def test_an_internal_error_shows_no_stack_trace(caplog):

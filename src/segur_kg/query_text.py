@@ -1,12 +1,16 @@
 """Untrusted SPARQL text, made into the one text that is both checked and run.
 
 Two parsers read every query: rdflib's (the safety check: no SERVICE, no FROM, no update) and
-the engine's (Oxigraph). They must never read the same text differently. The one place where
-they are known to differ is the codepoint escape: the SPARQL grammar expands `\\uXXXX` and
-`\\UXXXXXXXX` everywhere before parsing (rdflib does), Oxigraph only inside strings and IRIs. So
-the escapes are expanded here, once, as the grammar says, and the expanded text is what the
-check reads and what the engine runs; a text whose expansion still holds an escape (an escape
-that spells a backslash) would be read a second time by the engine, and is refused.
+the engine's (Oxigraph). They must never read the same text differently. Where they are known
+to differ, the text is made canonical first, and the canonical text is what the check reads
+and what the engine runs:
+- codepoint escapes: the SPARQL grammar expands `\\uXXXX` and `\\UXXXXXXXX` everywhere before
+  parsing (rdflib does, and also takes `\\U` with four digits and `\\u` with eight), Oxigraph
+  only inside strings and IRIs. They are expanded here, once, as the grammar says; a text that
+  still holds anything rdflib would expand (an escape spelled by escapes, `\\U` with four
+  digits) is refused, so neither parser expands anything after this;
+- line ends: a comment ends at a line feed for rdflib, at a carriage return too for Oxigraph.
+  Carriage returns become line feeds.
 
 Nesting is bounded too: an engine that recurses once per nested group, parenthesis or `!` runs
 out of stack on a few kilobytes of brackets. The count below skips strings, comments and IRIs
@@ -24,18 +28,20 @@ from segur_kg.errors import SegurKgError
 MAX_NESTING = 200  # nested ( [ { levels, or a run of `!`, that a query may use
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# What rdflib's parser expands before reading (rdflib.plugins.sparql.parser): none may remain.
+_RDFLIB_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", re.IGNORECASE)
 # The grammar's terminals that may hold brackets without nesting anything.
 _TOKEN = re.compile(
     r"""
       (?P<comment>\#[^\n\r]*)
-    | (?P<long>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
-    | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+    | (?P<long>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z))
+    | (?P<string>'(?:[^'\\\n]|\\.)*(?:'|$)|"(?:[^"\\\n]|\\.)*(?:"|$))
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
     | (?P<open>[(\[{])
     | (?P<close>[)\]}])
     | (?P<bangs>!(?:\s*!)*)
     """,
-    re.VERBOSE | re.DOTALL,
+    re.VERBOSE | re.DOTALL | re.MULTILINE,
 )
 
 
@@ -43,10 +49,13 @@ def canonical(text: str, source: str = "query") -> str:
     """The query with its codepoint escapes expanded; SegurKgError if that cannot be done
     safely or if it nests deeper than MAX_NESTING."""
     expanded = _ESCAPE.sub(lambda match: _codepoint(match, source), text)
-    if _ESCAPE.search(expanded):
+    residue = _RDFLIB_ESCAPE.search(expanded)
+    if residue:
         raise SegurKgError(
-            f"{source}: an escape sequence spells another escape sequence (e.g. \\u005C "
-            "followed by u0022); write the character itself")
+            f"{source}: '{residue.group(0)}' is not a codepoint escape this query may hold (an "
+            "escape spelled by escapes, or \\U with four digits instead of eight); write the "
+            "character itself")
+    expanded = expanded.replace("\r\n", "\n").replace("\r", "\n")
     check_nesting(expanded, source)
     return expanded
 

@@ -70,6 +70,9 @@ def prepare(text: str, source: str = "--sparql") -> Query:
             f"{source}:{exc.lineno}:{exc.col}: invalid SPARQL near '{near[:60]}' "
             f"({' '.join(str(exc.msg).split())}); fix the query at that position"
         ) from None
+    except RecursionError:
+        raise SegurKgError(f"{source}: the query is nested too deeply to be checked (long "
+                           "chains of UNION, OPTIONAL or groups); simplify it") from None
     except Exception as exc:  # e.g. an undeclared prefix, reported by the algebra translator
         raise SegurKgError(f"{source}: invalid SPARQL ({one_line(exc)}); fix the query") from None
     _refuse_outside_access(query, source)
@@ -123,16 +126,18 @@ def _refuse_outside_access(query: Query, source: str) -> None:
 
 
 def _contains(node: Any, name: str) -> bool:
+    """Whether the algebra holds a part called `name`; a loop, as the algebra may be deep."""
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    if isinstance(node, CompValue):
-        if node.name == name:
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, CompValue) and node.name == name:
             return True
-        return any(_contains(value, name) for value in node.values())
-    if isinstance(node, dict):
-        return any(_contains(value, name) for value in node.values())
-    if isinstance(node, (list, tuple, set)):
-        return any(_contains(item, name) for item in node)
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, (list, tuple, set)):
+            pending.extend(node)
     return False
 
 
@@ -228,6 +233,18 @@ def with_values(text: str, bindings: dict[str, Identifier]) -> str:
         raise SegurKgError("a query with parameters needs a WHERE keyword before its pattern; "
                            "write SELECT ... WHERE { ... }")
     return bound + "\n"
+
+
+def bound_text(text: str, bindings: dict[str, Identifier]) -> str:
+    """The text an engine that takes text only runs: parameters bound by `with_values`, then
+    checked again as a whole, since binding rewrote the text that was checked."""
+    from segur_kg.query_text import canonical
+
+    if not bindings:
+        return text
+    bound = canonical(with_values(text, bindings), "query")
+    prepare(bound, "query")
+    return bound
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import logging
 import socket
 
 from segur_kg.errors import SegurKgError
-from segur_kg.server.app import MAX_TARGET_BYTES, Server, Settings, build_app
+from segur_kg.server.app import MAX_TARGET_BYTES, GuardedH11Protocol, Server, Settings, build_app
 
 __all__ = ["Settings", "serve"]
 
@@ -65,9 +65,11 @@ def serve(settings: Settings) -> None:
     server = Server(settings, graph, settings.base(port), settings.local(port), engine)
     config = uvicorn.Config(
         build_app(server), log_level="warning", access_log=False, server_header=False,
-        # h11 even when httptools is installed: it caps the request head (httptools does not).
-        http="h11", h11_max_incomplete_event_size=2 * MAX_TARGET_BYTES,
+        # h11 even when httptools is installed: it caps the request head (httptools does not);
+        # ours adds a deadline per request and caps slow connections (see app.py).
+        http=GuardedH11Protocol, h11_max_incomplete_event_size=2 * MAX_TARGET_BYTES,
         timeout_graceful_shutdown=2,
-        limit_concurrency=1000,
+        # No limit_concurrency: it counts connections still sending their request, so slow
+        # clients could starve real requests; the app caps requests being answered instead.
     )
     uvicorn.Server(config).run(sockets=[sock])

@@ -5,22 +5,44 @@ Dereferencing follows "Cool URIs for the Semantic Web" with 303 redirects: a GET
 IRI (/id/…, /def/…) answers 303 See Other (Vary: Accept) to a document about it, chosen by
 content negotiation: IRI.html, IRI.ttl, IRI.jsonld, IRI.nt or IRI.rdf. Each document has a
 fixed type, so caches and links never mix the thing with a description of it.
+
+Every response carries a Content-Security-Policy (no script, no frame, only the pages' own
+inline stylesheet), X-Content-Type-Options: nosniff, X-Frame-Options: DENY and
+Referrer-Policy: no-referrer.
+
+Connections (uvicorn's h11 protocol has no time limit on reading a request, so a client could
+hold a connection forever by sending its head one line at a time):
+- a client has REQUEST_TIMEOUT (10 s) to send a whole request, head and body, counted from the
+  moment the connection opens or the previous answer ends; then it gets 408 and the connection
+  is closed;
+- one address may have at most MAX_OPENING_PER_ADDRESS (256) connections that have not sent
+  their first request yet; more are answered 503 and closed at once;
+- at most MAX_REQUESTS (1000) requests are answered at once; more get 503. Connections still
+  sending their request do not count (uvicorn's limit_concurrency counts them, so slow ones
+  could starve real requests).
+A client that goes away while its query runs has the query stopped (its worker is replaced), and
+leaves one line in the log, not a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote, unquote, urlsplit
 
+import h11
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from segur_kg.server import pages, protocol
 from segur_kg.server.workers import Busy, Overrun, Pool, Reply, error
@@ -35,6 +57,17 @@ MAX_TARGET_BYTES = 16 * 1024  # a path + query string longer than this gets 414
 DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 GENERIC_ERROR = "internal server error; the problem was logged on the server\n"
 VARY = "Accept, Accept-Language, Cookie"
+REQUEST_TIMEOUT = 10.0  # seconds to send a request's head and body
+# A browser opens about 6 connections per site; the cap leaves room for bursts from many
+# clients behind one address.
+MAX_OPENING_PER_ADDRESS = 256
+MAX_REQUESTS = 1000  # requests answered at once
+# Keys in the ASGI scope: the task answering the request, set when its client has gone.
+TASK, GONE = "segur.task", "segur.client_gone"
+# For the answers the connection layer writes itself (never pages).
+STRICT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+OTHER_SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                          "Referrer-Policy": "no-referrer"}
 
 
 @dataclass
@@ -204,8 +237,10 @@ class Server:
         return response
 
     async def results_page(self, request: Request, text: str) -> Response:
+        # A page is drawn in the server's own process: it shows a bounded number of rows.
         reply = await self.run({"op": "query", "text": text, "format": "html", "accept": None,
-                                "max_rows": self.settings.max_rows}, self.settings.timeout)
+                                "max_rows": min(self.settings.max_rows, pages.MAX_PAGE_ROWS)},
+                               self.settings.timeout)
         if reply.status != 200:
             message = reply.body.decode("utf-8").strip()
             return self.html(request, lambda site, path: pages.error_page(site, path, message),
@@ -302,6 +337,12 @@ class Server:
             return self.html(request, lambda site, path: pages.not_found_page(
                 site, path, str(request.url.path)), 404)
         return _text(404, "nothing here; see / for what this server offers")
+
+    async def client_gone(self, request: Request, exc: Exception) -> Response:
+        """The client closed the connection before its request was in (one line, no trace:
+        this is the client's doing, not a fault of the server)."""
+        log.info("the client went away while sending %s %s", request.method, request.url.path)
+        return Response(status_code=400)  # nobody reads it
 
     async def internal_error(self, request: Request, exc: Exception) -> Response:
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -456,7 +497,172 @@ def _too_large(limit: int) -> Response:
                              "send a shorter query\n", 413)
 
 
-def build_app(server: Server) -> Starlette:
+def security_headers(base: str) -> list[tuple[bytes, bytes]]:
+    """The headers every answer gets. Pages use no script and no other resource, only their
+    inline stylesheet (allowed by its hash); forms go to `base`, which may be another origin
+    (--base-iri)."""
+    parts = urlsplit(base)
+    policy = (f"default-src 'none'; style-src {pages.style_source()}; img-src 'self'; "
+              f"frame-ancestors 'none'; base-uri 'none'; "
+              f"form-action 'self' {parts.scheme}://{parts.netloc}")
+    headers = {"Content-Security-Policy": policy, **OTHER_SECURITY_HEADERS}
+    return [(name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers.items()]
+
+
+class Guard:
+    """The outermost layer: security headers on every answer (also the 500s that Starlette
+    writes itself), a cap on requests answered at once, and one log line rather than a trace
+    for a request that is cancelled: by the connection when its client goes away (see
+    GuardedH11Protocol), or by uvicorn when it stops."""
+
+    def __init__(self, app: Any, headers: list[tuple[bytes, bytes]],
+                 max_requests: int = MAX_REQUESTS) -> None:
+        self.app = app
+        self.headers = headers
+        self.max_requests = max_requests
+        self.active = 0
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def secured_send(message: dict) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []), *self.headers]}
+            await send(message)
+
+        if self.active >= self.max_requests:
+            await _text(503, "the server is answering too many requests; try again shortly")(
+                scope, receive, secured_send)
+            return
+        self.active += 1
+        scope[TASK] = asyncio.current_task()  # the connection cancels it if the client goes
+        try:
+            await self.app(scope, receive, secured_send)
+        except asyncio.CancelledError:
+            if scope.get(GONE):  # the connection has logged it
+                return
+            log.warning("%s %s was cancelled before its answer (the server is stopping)",
+                        scope["method"], scope["path"])
+            if not started:
+                await _text(503, "the server is stopping; try again shortly")(
+                    scope, receive, secured_send)
+        finally:
+            self.active -= 1
+
+
+def _raw_response(status: int, message: str) -> bytes:
+    """An answer written straight to the connection, which is then closed."""
+    body = (message + "\n").encode("utf-8")
+    headers = {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body)),
+               "Connection": "close", "Content-Security-Policy": STRICT_POLICY,
+               **OTHER_SECURITY_HEADERS}
+    head = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items())
+    return head.encode("latin-1") + b"\r\n" + body
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with the limits it lacks on clients that send slowly: a deadline
+    for each request, and a cap per address on connections that have not sent their first
+    request yet (see the module's docstring)."""
+
+    opening: ClassVar[Counter[str]] = Counter()  # such connections, by client address
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline: asyncio.TimerHandle | None = None
+        self.counted: str | None = None  # the address this connection counts in `opening` for
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        address = self.client[0] if self.client else ""
+        if self.opening[address] >= MAX_OPENING_PER_ADDRESS:
+            log.info("refused a connection from %s: %d of its connections have not sent a "
+                     "request yet", address, self.opening[address])
+            self.close_with(503, "too many connections from your address have not sent their "
+                                 "request yet; try again shortly")
+            return
+        self.opening[address] += 1
+        self.counted = address
+        self.watch()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self.watch()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self.watch()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_counting()
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+        self.stop_request()
+        super().connection_lost(exc)
+
+    def stop_request(self) -> None:
+        """The client is gone: stop the request it was waiting for, rather than keep a query
+        worker busy for nobody (the pool kills a worker whose job is cancelled)."""
+        cycle = self.cycle
+        task = cycle.scope.get(TASK) if cycle is not None else None
+        if task is None or task.done() or cycle.response_complete:
+            return
+        cycle.scope[GONE] = True
+        what = f"{cycle.scope['method']} {cycle.scope['path']}"
+        if cycle.more_body:  # also when the deadline cut it off: no warning for each
+            log.info("the client went away while sending %s", what)
+        else:
+            log.warning("the client went away before the answer to %s; it was stopped", what)
+        task.cancel()
+
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn's own answer to a malformed request, with the security headers.
+        self.close_with(400, msg)
+
+    def watch(self) -> None:
+        """Run the clock while the client owes a request (its head or its body), from the
+        moment it started to owe it; stop it otherwise."""
+        state = self.conn.their_state
+        if state is not h11.IDLE:
+            self.stop_counting()
+        owed = state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing()
+        if owed and self.deadline is None:
+            self.deadline = self.loop.call_later(REQUEST_TIMEOUT, self.expire)
+        elif not owed and self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def expire(self) -> None:
+        self.deadline = None
+        log.info("closed a connection from %s: its request took more than %g s",
+                 self.client[0] if self.client else "?", REQUEST_TIMEOUT)
+        # An application still reading the body sees the client go away.
+        self.close_with(408, f"the request took more than {REQUEST_TIMEOUT:g} s to arrive")
+
+    def close_with(self, status: int, message: str) -> None:
+        """Answer `status`, unless an answer to this request is already under way, and close."""
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            self.transport.write(_raw_response(status, message))
+        self.transport.close()
+
+    def stop_counting(self) -> None:
+        """It no longer counts as opening: its first request is in, or it is gone."""
+        if self.counted is not None:
+            self.opening[self.counted] -= 1
+            if not self.opening[self.counted]:
+                del self.opening[self.counted]
+            self.counted = None
+
+
+def build_app(server: Server) -> Guard:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # noqa: ANN202
         server.pool.start()
@@ -488,8 +694,9 @@ def build_app(server: Server) -> Starlette:
                    allow_headers=["Accept", "Accept-Language", "Content-Type"],
                    expose_headers=["X-Segur-Truncated", "Location", "Vary"], max_age=3600),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes, middleware=middleware, lifespan=lifespan,
-        exception_handlers={404: server.not_found, 500: server.internal_error,
-                            Exception: server.internal_error},
+        exception_handlers={404: server.not_found, ClientDisconnect: server.client_gone,
+                            500: server.internal_error, Exception: server.internal_error},
     )
+    return Guard(app, security_headers(server.base))

@@ -1,9 +1,16 @@
 """The HTML pages of the server, in French or English: home, resource and class pages, the
-query form and its results. Pages need no script and no network: they work offline."""
+query form and its results. Pages need no script and no network: they work offline.
+
+Only http(s) IRIs become links: an IRI from the data or from a query answer can be anything,
+and a browser runs `javascript:`, `vbscript:` and `data:` links; other IRIs are shown as text.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -27,6 +34,10 @@ SKIPPED_CLASS_NAMESPACES = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
 )
 HTML_FORMATS = ("html", "json", "xml", "csv", "tsv", "ttl", "jsonld", "nt", "rdf")
+# Browsers drop leading spaces and control characters and any tab or newline before reading a
+# scheme, so the scheme must be the very first characters; ASCII only (re.IGNORECASE alone
+# would let "ſ" match "s").
+_LINKABLE = re.compile(r"https?://", re.ASCII | re.IGNORECASE)
 
 UI: dict[str, dict[str, str]] = {
     "fr": {
@@ -77,7 +88,7 @@ UI: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Link:
-    href: str
+    href: str | None  # None: shown as text, not as a link
     text: str
     iri: str
     external: bool = False
@@ -99,16 +110,16 @@ class Site:
         self.base = base
         self.lang = lang
 
-    def href(self, iri: str) -> tuple[str, bool]:
+    def href(self, iri: str) -> tuple[str | None, bool]:
         """(address, external): our IRIs map onto the base; other IRIs described in the graph
-        get a page here; the rest link out."""
+        get a page here; the rest link out when they are http(s), else get no address."""
         from rdflib import URIRef
 
         if iri == ONTOLOGY_IRI or iri.startswith((ID, DEF)):
             return self.base + iri[len(ROOT):], False
         if _has_subject(self.graph, URIRef(iri)):
             return f"{self.base}resource?iri={quote(iri, safe='')}", False
-        return iri, True
+        return (iri if linkable(iri) else None), True
 
     def link(self, node: Node) -> Link:
         href, external = self.href(str(node))
@@ -122,6 +133,10 @@ class Site:
         if isinstance(node, Literal):
             return Value(text=str(node), lang=node.language or "")
         return Value(text=label(self.graph, node, self.lang))
+
+
+def linkable(iri: str) -> bool:
+    return _LINKABLE.match(iri) is not None
 
 
 def _has_subject(graph: Graph, node: Node) -> bool:
@@ -145,12 +160,32 @@ def environment() -> Environment:
     )
 
 
+@cache
+def stylesheet() -> str:
+    """The pages' CSS, inlined so that a page needs no other request."""
+    from markupsafe import Markup
+
+    loader = environment().loader
+    assert loader is not None
+    return Markup(loader.get_source(environment(), "style.css")[0])
+
+
+def style_source() -> str:
+    """The Content-Security-Policy source that allows the inline stylesheet (and nothing
+    else inline)."""
+    digest = hashlib.sha256(stylesheet().encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
 def render(template: str, site: Site, path: str, **context: Any) -> str:
     other = "en" if site.lang == "fr" else "fr"
+    # `path` comes from the request: percent-encoded and with a single leading slash, the
+    # language switch stays on this site ("//host/…" would be a link to another one).
+    path = "/" + quote(path, safe="/?=&%:@!$'()*+,;~").lstrip("/")
     separator = "&" if "?" in path else "?"
     return environment().get_template(template).render(
         lang=site.lang, ui=UI[site.lang], base=site.base, switch=f"{path}{separator}lang={other}",
-        **context,
+        style=stylesheet(), **context,
     )
 
 
@@ -250,6 +285,10 @@ def query_page(site: Site, path: str, queries: list[NamedQuery], text: str,
                   formats=HTML_FORMATS, format=fmt)
 
 
+MAX_PAGE_ROWS = 1000  # rows of a results page; the other formats give up to --max-rows
+MAX_PAGE_TEXT = 2000  # characters of a literal shown on a results page
+
+
 def results_page(site: Site, path: str, text: str, kind: str, body: bytes,
                  truncated: str) -> str:
     """SELECT and ASK answers as a table (from SPARQL JSON), graphs as Turtle text."""
@@ -276,7 +315,10 @@ def results_page(site: Site, path: str, text: str, kind: str, body: bytes,
                     elif term["type"] == "bnode":
                         row.append(site.value(BNode(term["value"])))
                     else:
-                        row.append(site.value(Literal(term["value"], lang=term.get("xml:lang"))))
+                        shown = term["value"]
+                        if len(shown) > MAX_PAGE_TEXT:
+                            shown = shown[:MAX_PAGE_TEXT] + "…"
+                        row.append(site.value(Literal(shown, lang=term.get("xml:lang"))))
                 rows.append(row)
     else:
         turtle = body.decode("utf-8")

@@ -78,8 +78,13 @@ def load_store(graph: Graph) -> Any:
     return store
 
 
+MAX_ANSWER_BYTES = 32 * 1024 * 1024  # an answer held for a client that may read it slowly
+
+
 def memory_error(ceiling: int) -> Reply:
-    return error(503, confinement.MemoryCeiling(ceiling).message)
+    reply = error(503, confinement.MemoryCeiling(ceiling).message)
+    reply.kind = "memory"  # its worker is replaced
+    return reply
 
 
 def execute(graph: Graph, store: Any, job: dict[str, Any],
@@ -106,6 +111,13 @@ def execute(graph: Graph, store: Any, job: dict[str, Any],
     except (RuntimeError, ValueError) as exc:  # the engine's word on what it cannot evaluate
         return error(400, f"query: the engine cannot evaluate it ({one_line(exc)}); "
                           "fix the query")
+    except SyntaxError as exc:  # raised while reading the rows of a remote endpoint
+        log.warning("the endpoint's answer could not be read: %s", one_line(exc))
+        return error(502, "the SPARQL endpoint behind this server sent an answer that could not "
+                          "be read; the problem was logged on the server")
+    except OSError as exc:  # reading the store failed
+        log.warning("the store could not be read: %s", one_line(exc))
+        return error(503, "the store could not be read; try again later")
     except BaseException:  # also a Rust panic, which pyo3 raises as a BaseException
         log.exception("internal error while running %s", job.get("op"))
         return error(500, "internal server error; the problem was logged on the server")
@@ -152,6 +164,10 @@ def _query(store: Any, job: dict[str, Any]) -> Reply:
             triples = triples[:max_rows]
             headers["X-Segur-Truncated"] = f"max-rows={max_rows}"
         body = _serialize_triples(triples, key)
+    if len(body) > MAX_ANSWER_BYTES:
+        return error(400, f"query: the answer would be larger than "
+                          f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB; ask for fewer rows "
+                          "(LIMIT) or shorter values")
     if "charset" not in media_type and media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     return Reply(200, media_type, body, headers, kind)
@@ -243,6 +259,7 @@ class Pool:
         self._waiting: deque[Job] = deque()
         self._all: set[Worker] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped = False
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -269,7 +286,20 @@ class Pool:
         """Kill `worker` (it may be busy) and put a fresh one in its place."""
         self.killed += 1
         self._discard(worker)
-        self._idle.append(self._spawn())
+        self._add_worker()
+
+    def _add_worker(self) -> None:
+        """Fork a worker; if the system refuses (no memory, too many processes), try again in
+        a second rather than serve with one worker fewer for good."""
+        assert self._loop is not None
+        if self._stopped:
+            return
+        try:
+            self._idle.append(self._spawn())
+        except OSError as exc:
+            log.error("cannot start a query worker (%s); trying again in 1 s", exc)
+            self._loop.call_later(1.0, self._add_worker)
+            return
         self._dispatch()
 
     def _discard(self, worker: Worker) -> None:
@@ -283,6 +313,7 @@ class Pool:
         worker.conn.close()
 
     def stop(self) -> None:
+        self._stopped = True
         for worker in list(self._all):
             self._discard(worker)
         while self._waiting:
@@ -353,7 +384,7 @@ class Pool:
             return
         if job is not None:
             _settle(job, reply=reply)
-        if reply.status == 503:  # past its memory ceiling: a fresh worker, with a clean heap
+        if reply.kind == "memory":  # past its memory ceiling: a fresh worker, a clean heap
             self._replace(worker)
             return
         self._idle.append(worker)

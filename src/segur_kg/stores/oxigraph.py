@@ -79,7 +79,7 @@ class OxigraphStore(Store):
             self._require_closure(store)
         with sparql.time_limit(timeout):
             try:
-                answer = self._run(store, sparql.with_values(text, bindings), infer)
+                answer = self._run(store, sparql.bound_text(text, bindings), infer)
                 return _collect(answer, prepared)
             except PermissionError:  # a confined process (segur_kg.confinement) has no network
                 raise SegurKgError(NETWORK_REFUSED) from None

@@ -56,7 +56,7 @@ class RemoteStore(Store):
 
         if infer:
             self._require_closure()
-        full = _with_prefixes(sparql.with_values(text, bindings))
+        full = _with_prefixes(sparql.bound_text(text, bindings))
         with sparql.time_limit(timeout):
             content_type, body = self._post_query(full, infer, timeout)
             return _decode(content_type, body, prepared)
