@@ -13,6 +13,8 @@ command -v rapper >/dev/null || need+=(raptor2-utils)
 command -v dot >/dev/null || need+=(graphviz)
 command -v chromium >/dev/null || need+=(chromium)
 command -v roqet >/dev/null || need+=(rasqal-utils)
+# libseccomp cuts query processes off from the network (segur_kg/confinement.py).
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
