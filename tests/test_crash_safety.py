@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, cli_env
 
+from segur_kg import atomic
 from segur_kg.stores import oxigraph
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE {?s ?p ?o}"
@@ -188,7 +189,7 @@ def test_the_folders_of_a_load_in_progress_are_left_alone(
 def test_the_swap_leaves_only_the_new_store(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool) -> None:
     if not exchange:
-        monkeypatch.setattr(oxigraph, "_exchange", lambda _first, _second: False)
+        monkeypatch.setattr(oxigraph, "exchange", lambda _first, _second: False)
     elif sys.platform != "linux":
         pytest.skip("renameat2 is Linux's")
     target = tmp_path / "store"
@@ -281,6 +282,6 @@ def test_renameat2_exchanges_two_folders_in_one_step(tmp_path: Path) -> None:
     for name in ("first", "second"):
         (tmp_path / name).mkdir()
         (tmp_path / name / name).touch()
-    assert oxigraph._exchange(tmp_path / "first", tmp_path / "second")
+    assert atomic.exchange(tmp_path / "first", tmp_path / "second")
     assert _listing(tmp_path / "first") == ["second"]
     assert _listing(tmp_path / "second") == ["first"]

@@ -145,3 +145,24 @@ def stale(folder: Path, names: re.Pattern[str]) -> list[Path]:
         return []
     return sorted(folder / name for name in entries
                   if (match := names.fullmatch(name)) and not running(int(match.group(1))))
+
+
+_AT_FDCWD = -100  # from <fcntl.h>: paths relative to the working folder
+_RENAME_EXCHANGE = 2  # from <linux/fs.h>
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Exchange two paths in one step (Linux renameat2, RENAME_EXCHANGE); False where the
+    system, its C library or the file system cannot."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a C library older than glibc 2.28
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    return renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                     _RENAME_EXCHANGE) == 0

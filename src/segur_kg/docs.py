@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segur_kg import diagrams
+from segur_kg.atomic import exchange
 from segur_kg.errors import SegurKgError
 from segur_kg.labels import label, pick_language
 from segur_kg.rdf_io import DEF, ID, ONTOLOGY_IRI
@@ -501,6 +502,9 @@ def build_site(output: Path, lang: str = "fr") -> Summary:
 def _replace(staging: Path, output: Path) -> None:
     if not output.exists():
         os.replace(staging, output)
+        return
+    if exchange(staging, output):  # one step: no moment without a site
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the previous site now
         return
     old = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}.", suffix=".old"))
     os.rmdir(old)

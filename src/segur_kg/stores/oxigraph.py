@@ -20,7 +20,6 @@ import gc
 import os
 import re
 import shutil
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from segur_kg import progress
-from segur_kg.atomic import cleanup_on_sigterm, stale
+from segur_kg.atomic import cleanup_on_sigterm, exchange, stale
 from segur_kg.confinement import NETWORK_REFUSED
 from segur_kg.errors import SegurKgError, one_line
 from segur_kg.stores import CLOSURE_GRAPH, LoadSummary, Store, loading
@@ -306,7 +305,7 @@ def _swap(fresh: Path, target: Path) -> None:
     if not os.path.lexists(target):
         os.rename(fresh, target)
         return
-    if not _exchange(fresh, target):
+    if not exchange(fresh, target):
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)  # a kill right after this leaves no PATH: _recover puts it back
         try:
@@ -316,27 +315,6 @@ def _swap(fresh: Path, target: Path) -> None:
             raise
         fresh = old
     _remove(fresh)  # it holds the old store now
-
-
-_AT_FDCWD = -100  # from <fcntl.h>: paths relative to the working folder
-_RENAME_EXCHANGE = 2  # from <linux/fs.h>
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Exchange two paths in one step (Linux renameat2, RENAME_EXCHANGE); False where the
-    system, its C library or the file system cannot."""
-    if sys.platform != "linux":
-        return False
-    import ctypes
-
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):  # a C library older than glibc 2.28
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
-    return renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
-                     _RENAME_EXCHANGE) == 0
 
 
 def _recover(path: Path) -> None:
