@@ -159,8 +159,9 @@ class Server:
             return error(503, f"every query worker stayed busy for {timeout:g} s; "
                               "try again shortly")
         except Overrun:
-            return error(503, f"the query ran longer than {timeout:g} s and was stopped; "
-                              "simplify it or add a LIMIT")
+            return error(503, f"the query was not answered within {timeout:g} s (time waiting "
+                              "for a free worker included) and was stopped; simplify it, add "
+                              "a LIMIT, or try again when the server is less busy")
 
     # -- routes -------------------------------------------------------------------------------
 

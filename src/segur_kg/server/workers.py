@@ -231,6 +231,7 @@ class Job:
     payload: dict[str, Any]
     future: asyncio.Future[Reply]
     timeout: float
+    deadline: float  # loop time by which it must be answered, waiting for a worker included
     timer: asyncio.TimerHandle | None = None  # waiting for a worker, then running
     worker: Worker | None = None
 
@@ -321,10 +322,11 @@ class Pool:
             _settle(job, exception=Busy())
 
     async def run(self, payload: dict[str, Any], timeout: float) -> Reply:
-        """The worker's reply; Busy if none is free within `timeout`, Overrun if the job
-        itself takes longer (its worker is then killed and replaced)."""
+        """The worker's reply; Busy if none is free within `timeout`, Overrun if the answer is
+        not ready `timeout` seconds after the job arrived (its worker is then killed and
+        replaced): a client never waits much longer than `timeout`."""
         loop = asyncio.get_running_loop()
-        job = Job(payload, loop.create_future(), timeout)
+        job = Job(payload, loop.create_future(), timeout, loop.time() + timeout)
         job.timer = loop.call_later(timeout, self._expire, job)
         self._waiting.append(job)
         self._dispatch()
@@ -354,11 +356,15 @@ class Pool:
             except OSError:
                 log.error("worker (pid %s) died while idle", worker.process.pid)
                 self._waiting.appendleft(job)
-                job.timer = self._loop.call_later(job.timeout, self._expire, job)
+                job.timer = self._loop.call_later(self._left(job), self._expire, job)
                 self._replace(worker)
                 return
             worker.job, job.worker = job, worker
-            job.timer = self._loop.call_later(job.timeout, self._overrun, job)
+            job.timer = self._loop.call_later(self._left(job), self._overrun, job)
+
+    def _left(self, job: Job) -> float:
+        assert self._loop is not None
+        return max(job.deadline - self._loop.time(), 0.0)
 
     def _answered(self, worker: Worker) -> None:
         """The worker's pipe is readable: its answer, or the end of a dead worker."""
@@ -400,7 +406,7 @@ class Pool:
         worker = job.worker
         if worker is None or worker.job is not job:
             return
-        log.warning("a job ran longer than %g s; its worker (pid %s) was killed",
+        log.warning("a job was not done %g s after it arrived; its worker (pid %s) was killed",
                     job.timeout, worker.process.pid)
         _settle(job, exception=Overrun())
         self._replace(worker)
