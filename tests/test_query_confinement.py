@@ -54,6 +54,13 @@ def service_bypasses(url: str) -> list[str]:
     texts.append(f'SELECT * WHERE {{ # \\U000A BIND("""\nSERVICE <{url}> {{ }}\n# """ AS ?v)\n}}')
     texts.append('SELECT (COUNT(*) AS ?n) # \\U000A WHERE { BIND("""\nFROM <urn:nothing> '
                  'WHERE { ?s ?p ?o }\n# """ AS ?v) }')
+    # A prefixed name with two groups of dots, which Oxigraph ends at the second group.
+    base = url.rsplit("/", 1)[0] + "/"
+    texts.append(f"PREFIX : <{base}> PREFIX ex: <http://example.org/> "
+                 "SELECT * WHERE { ?s ?p ex:a.b.SERVICE:x { } }")
+    # Solution modifiers of a DESCRIBE without WHERE, which rdflib's algebra drops.
+    for modifier in ("ORDER BY", "ORDER BY DESC", "GROUP BY ?s HAVING", "HAVING"):
+        texts.append(f"DESCRIBE <urn:a> {modifier} (EXISTS {{ SERVICE <{url}> {{ }} }})")
     return texts
 
 
@@ -93,8 +100,11 @@ def test_no_escape_trick_passes_the_check_with_a_service_clause(index, listening
         checked = safety.check(text)
     except SegurKgError:
         return  # refused: fine
-    # Accepted: then the engine itself, unconfined, reads no SERVICE in the text it is given.
-    list(Store().query(checked))
+    # Accepted: then the engine itself, unconfined, reads no SERVICE in the text it is given
+    # (if it did, it would wait for the listener's answer: a thread keeps the test bounded).
+    engine = threading.Thread(target=lambda: list(Store().query(checked)), daemon=True)
+    engine.start()
+    engine.join(5)
     assert_no_connection(listening_socket)
 
 

@@ -10,7 +10,10 @@ and what the engine runs:
   still holds anything rdflib would expand (an escape spelled by escapes, `\\U` with four
   digits) is refused, so neither parser expands anything after this;
 - line ends: a comment ends at a line feed for rdflib, at a carriage return too for Oxigraph.
-  Carriage returns become line feeds.
+  Carriage returns become line feeds;
+- prefixed names: rdflib reads `ex:a.b.c` as one name, as the grammar says; Oxigraph ends the
+  name at its second group of dots (`ex:a.b`, then `.`, then `c…`), so text after it can be
+  read as a clause the check never saw. A name with two groups of dots is refused.
 
 Nesting is bounded too: an engine that recurses once per nested group, parenthesis or `!` runs
 out of stack on a few kilobytes of brackets. The count below skips strings, comments and IRIs
@@ -30,6 +33,7 @@ MAX_NESTING = 200  # nested ( [ { levels, or a run of `!`, that a query may use
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # What rdflib's parser expands before reading (rdflib.plugins.sparql.parser): none may remain.
 _RDFLIB_ESCAPE = re.compile(r"\\u[0-9a-f]{4}", re.IGNORECASE)
+_TWO_DOT_GROUPS = re.compile(r"\.[^.]+\.")
 # The grammar's terminals that may hold brackets without nesting anything.
 _TOKEN = re.compile(
     r"""
@@ -40,6 +44,7 @@ _TOKEN = re.compile(
     | (?P<open>[(\[{])
     | (?P<close>[)\]}])
     | (?P<bangs>!(?:\s*!)*)
+    | (?P<name>[^\s{}()\[\]<>"'\#,;!=&|/^*+?]+)
     """,
     re.VERBOSE | re.DOTALL | re.MULTILINE,
 )
@@ -57,6 +62,7 @@ def canonical(text: str, source: str = "query") -> str:
             "character itself")
     expanded = expanded.replace("\r\n", "\n").replace("\r", "\n")
     check_nesting(expanded, source)
+    _refuse_ambiguous_names(expanded, source)
     return expanded
 
 
@@ -83,6 +89,17 @@ def nesting(text: str) -> int:
         elif kind == "bangs":
             deepest = max(deepest, depth + match.group(0).count("!"))
     return deepest
+
+
+def _refuse_ambiguous_names(text: str, source: str) -> None:
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup != "name" or ":" not in match.group(0):
+            continue
+        local = match.group(0).split(":", 1)[1].rstrip(".")  # a final dot ends the triple
+        if _TWO_DOT_GROUPS.search(local):
+            raise SegurKgError(
+                f"{source}: the prefixed name '{match.group(0)}' has dots in two places, which "
+                "SPARQL engines read differently; write the full IRI in <…> instead")
 
 
 def check_nesting(text: str, source: str = "query") -> None:

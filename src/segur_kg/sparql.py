@@ -55,10 +55,12 @@ class QueryTimeout(SegurKgError):
 def prepare(text: str, source: str = "--sparql") -> Query:
     """Parse a query, refusing updates, SERVICE and dataset clauses."""
     from pyparsing import ParseException
-    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        query = prepareQuery(text, initNs=QUERY_PREFIXES)
+        parsed = parseQuery(text)
+        query = translateQuery(parsed, None, QUERY_PREFIXES)
     except ParseException as exc:
         if _is_update(text):
             raise SegurKgError(
@@ -75,7 +77,7 @@ def prepare(text: str, source: str = "--sparql") -> Query:
                            "chains of UNION, OPTIONAL or groups); simplify it") from None
     except Exception as exc:  # e.g. an undeclared prefix, reported by the algebra translator
         raise SegurKgError(f"{source}: invalid SPARQL ({one_line(exc)}); fix the query") from None
-    _refuse_outside_access(query, source)
+    _refuse_outside_access(query, parsed, source)
     _order_star_projection(query, text)
     return query
 
@@ -111,14 +113,16 @@ def _is_update(text: str) -> bool:
     return re.match(prologue + r"\s*" + keywords, without_comments, re.IGNORECASE) is not None
 
 
-def _refuse_outside_access(query: Query, source: str) -> None:
+def _refuse_outside_access(query: Query, parsed: Any, source: str) -> None:
+    """Looks at the parse tree as well as the algebra: the algebra drops parts the engine still
+    evaluates (a DESCRIBE without WHERE loses its ORDER BY, GROUP BY and HAVING)."""
     algebra = query.algebra
-    if algebra.get("datasetClause"):
+    if algebra.get("datasetClause") or _contains(parsed, "DatasetClause"):
         raise SegurKgError(
             f"{source}: FROM and FROM NAMED are refused because they would read other graphs; "
             "remove the dataset clause, the query runs on the knowledge graph"
         )
-    if _contains(algebra, "ServiceGraphPattern"):
+    if _contains(algebra, "ServiceGraphPattern") or _contains(parsed, "ServiceGraphPattern"):
         raise SegurKgError(
             f"{source}: SERVICE is refused because it would send the query over the network; "
             "remove the SERVICE block"
@@ -127,6 +131,7 @@ def _refuse_outside_access(query: Query, source: str) -> None:
 
 def _contains(node: Any, name: str) -> bool:
     """Whether the algebra holds a part called `name`; a loop, as the algebra may be deep."""
+    from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
     pending = [node]
@@ -136,7 +141,7 @@ def _contains(node: Any, name: str) -> bool:
             return True
         if isinstance(node, dict):
             pending.extend(node.values())
-        elif isinstance(node, (list, tuple, set)):
+        elif isinstance(node, (list, tuple, set, ParseResults)):
             pending.extend(node)
     return False
 
