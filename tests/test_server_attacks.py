@@ -397,6 +397,75 @@ def test_a_burst_of_connections_from_one_address_below_the_cap_is_answered(serve
     assert set(asyncio.run(burst())) == {b"HTTP/1.1 404 Not Found\r\n"}
 
 
+def test_connections_still_sending_their_body_count_against_the_address_cap(server):
+    port = port_of(server)
+    source = "127.0.0.249"
+    head = (b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+            b"application/sparql-query\r\nContent-Length: 1000\r\n\r\nASK")
+    held = []
+    try:
+        for _ in range(MAX_OPENING_PER_ADDRESS):
+            connection = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+            connection.sendall(head)  # the head, and 3 of the 1,000 bytes of its body
+            held.append(connection)
+        time.sleep(1)
+        with socket.create_connection(("127.0.0.1", port),
+                                      source_address=(source, 0)) as one_more:
+            one_more.settimeout(5)
+            assert one_more.recv(4096).startswith(b"HTTP/1.1 503 ")
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def test_an_answer_its_client_does_not_read_is_dropped(server):
+    from segur_kg.server.app import WRITE_TIMEOUT
+
+    # One row holding a 8 MiB string, built by doubling.
+    doubling = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(17))
+    query = f'SELECT ?a17 WHERE {{ BIND("{"x" * 64}" AS ?a0) {doubling} }}'
+    request = (f"GET /sparql?format=csv&query={quote(query)} HTTP/1.1\r\nHost: localhost\r\n"
+               "\r\n").encode()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.connect(("127.0.0.1", port_of(server)))
+        client.sendall(request)
+        time.sleep(WRITE_TIMEOUT + 5)  # reads nothing meanwhile
+        client.settimeout(10)
+        received = 0
+        try:
+            while chunk := client.recv(1 << 20):
+                received += len(chunk)
+        except ConnectionResetError:
+            pass  # dropped: the server aborted the connection
+    assert received < 8 * 1024 * 1024  # the answer was not kept for it
+
+
+def test_a_request_with_two_body_lengths_is_refused_and_its_connection_closed(server):
+    smuggled = (b"POST /sparql HTTP/1.1\r\nHost: localhost\r\nContent-Length: 48\r\n"
+                b"Transfer-Encoding: chunked\r\nContent-Type: application/sparql-query\r\n\r\n"
+                b"0\r\n\r\nGET /no/such/thing HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port_of(server))) as client:
+        client.sendall(smuggled)
+        client.settimeout(10)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 400 ")
+    assert received.count(b"HTTP/1.1 ") == 1  # the second request was never read
+
+
+def test_no_redirect_repeats_the_host_header(server):
+    with socket.create_connection(("127.0.0.1", port_of(server))) as client:
+        client.sendall(b"GET /query/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+        client.settimeout(10)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+    assert b"evil.example" not in received
+    assert received.startswith(b"HTTP/1.1 404 ")
+
+
 # -- clients that go away ---------------------------------------------------------------------
 
 def _send_and_leave(port: int, request: bytes, wait: float) -> None:

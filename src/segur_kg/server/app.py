@@ -16,10 +16,14 @@ hold a connection forever by sending its head one line at a time):
   moment the connection opens or the previous answer ends; then it gets 408 and the connection
   is closed;
 - one address may have at most MAX_OPENING_PER_ADDRESS (256) connections that have not sent
-  their first request yet; more are answered 503 and closed at once;
+  their whole first request yet (head and body); more are answered 503 and closed at once;
 - at most MAX_REQUESTS (1000) requests are answered at once; more get 503. Connections still
-  sending their request do not count (uvicorn's limit_concurrency counts them, so slow ones
-  could starve real requests).
+  sending their request head do not count (uvicorn's limit_concurrency counts them, so slow
+  ones could starve real requests); one still sending its body does, for at most 10 s;
+- an answer that its client reads none of for WRITE_TIMEOUT (20 s) is dropped with its
+  connection, so a client that stops reading holds no memory;
+- a request with both Transfer-Encoding and Content-Length gets 400 and its connection is
+  closed (a proxy that reads one of them could be led to see two requests where we see one).
 A client that goes away while its query runs has the query stopped (its worker is replaced), and
 leaves one line in the log, not a traceback.
 """
@@ -62,6 +66,7 @@ REQUEST_TIMEOUT = 10.0  # seconds to send a request's head and body
 # clients behind one address.
 MAX_OPENING_PER_ADDRESS = 256
 MAX_REQUESTS = 1000  # requests answered at once
+WRITE_TIMEOUT = 20.0  # seconds an answer may wait for a client that reads none of it
 # Keys in the ASGI scope: the task answering the request, set when its client has gone.
 TASK, GONE = "segur.task", "segur.client_gone"
 # For the answers the connection layer writes itself (never pages).
@@ -537,6 +542,13 @@ class Guard:
                 message = {**message, "headers": [*message.get("headers", []), *self.headers]}
             await send(message)
 
+        names = {name.lower() for name, _ in scope.get("headers", [])}
+        if b"transfer-encoding" in names and b"content-length" in names:
+            response = _text(400, "a request may not have both Transfer-Encoding and "
+                                  "Content-Length; send one of them")
+            response.headers["Connection"] = "close"
+            await response(scope, receive, secured_send)
+            return
         if self.active >= self.max_requests:
             await _text(503, "the server is answering too many requests; try again shortly")(
                 scope, receive, secured_send)
@@ -578,6 +590,7 @@ class GuardedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deadline: asyncio.TimerHandle | None = None
+        self.stalled: asyncio.TimerHandle | None = None  # the answer waits for the client
         self.counted: str | None = None  # the address this connection counts in `opening` for
 
     def connection_made(self, transport: Any) -> None:
@@ -601,11 +614,29 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         self.watch()
 
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.stalled is None:
+            self.stalled = self.loop.call_later(WRITE_TIMEOUT, self.abandon)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.stalled is not None:
+            self.stalled.cancel()
+            self.stalled = None
+
+    def abandon(self) -> None:
+        self.stalled = None
+        log.info("dropped a connection from %s: it read none of its answer for %g s",
+                 self.client[0] if self.client else "?", WRITE_TIMEOUT)
+        self.transport.abort()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.stop_counting()
-        if self.deadline is not None:
-            self.deadline.cancel()
-            self.deadline = None
+        for timer in (self.deadline, self.stalled):
+            if timer is not None:
+                timer.cancel()
+        self.deadline = self.stalled = None
         self.stop_request()
         super().connection_lost(exc)
 
@@ -632,7 +663,7 @@ class GuardedH11Protocol(H11Protocol):
         """Run the clock while the client owes a request (its head or its body), from the
         moment it started to owe it; stop it otherwise."""
         state = self.conn.their_state
-        if state is not h11.IDLE:
+        if state not in (h11.IDLE, h11.SEND_BODY):
             self.stop_counting()
         owed = state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing()
         if owed and self.deadline is None:
@@ -700,4 +731,5 @@ def build_app(server: Server) -> Guard:
         exception_handlers={404: server.not_found, ClientDisconnect: server.client_gone,
                             500: server.internal_error, Exception: server.internal_error},
     )
+    app.router.redirect_slashes = False  # its redirect would echo the Host header
     return Guard(app, security_headers(server.base))
