@@ -150,6 +150,20 @@ def results_page(server: Running, query: str) -> httpx.Response:
 
 # -- script in links --------------------------------------------------------------------------
 
+def test_a_results_page_shows_a_bounded_part_of_a_huge_answer():
+    site = pages.Site(Graph(), "http://127.0.0.1:8080/", "en")
+    long_iri = "https://example.org/" + "x" * 16_000
+    answer = {"head": {"vars": ["x"]},
+              "results": {"bindings": [{"x": {"type": "uri", "value": long_iri}}] * 1000}}
+    page = pages.results_page(site, "/sparql", "SELECT …", "SELECT",
+                              json.dumps(answer).encode(), "")
+    assert len(page) < 3 * pages.MAX_PAGE_CHARACTERS
+    assert "Answer truncated at" in page
+    turtle = pages.results_page(site, "/sparql", "CONSTRUCT …", "CONSTRUCT",
+                                b"<urn:a> <urn:b> " + b'"' + b"y" * 5_000_000 + b'" .\n', "")
+    assert len(turtle) < 2 * pages.MAX_PAGE_CHARACTERS
+
+
 @pytest.mark.parametrize("iri", UNSAFE_IRIS)
 def test_unsafe_iris_are_shown_as_text_on_every_page(iri):
     subject = URIRef("https://w3id.org/segur/id/actor/test")

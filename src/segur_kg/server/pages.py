@@ -287,6 +287,8 @@ def query_page(site: Site, path: str, queries: list[NamedQuery], text: str,
 
 MAX_PAGE_ROWS = 1000  # rows of a results page; the other formats give up to --max-rows
 MAX_PAGE_TEXT = 2000  # characters of a literal shown on a results page
+# Characters of an answer a page shows: pages are drawn in the server's event loop.
+MAX_PAGE_CHARACTERS = 2 * 1024 * 1024
 
 
 def results_page(site: Site, path: str, text: str, kind: str, body: bytes,
@@ -304,7 +306,12 @@ def results_page(site: Site, path: str, text: str, kind: str, body: bytes,
             boolean = UI[site.lang]["true" if document["boolean"] else "false"]
         else:
             variables = document["head"]["vars"]
+            shown_so_far = 0
             for binding in document["results"]["bindings"]:
+                shown_so_far += sum(len(term["value"]) for term in binding.values())
+                if shown_so_far > MAX_PAGE_CHARACTERS:
+                    truncated = str(len(rows))
+                    break
                 row: list[Value | None] = []
                 for name in variables:
                     term = binding.get(name)
@@ -322,6 +329,9 @@ def results_page(site: Site, path: str, text: str, kind: str, body: bytes,
                 rows.append(row)
     else:
         turtle = body.decode("utf-8")
+        if len(turtle) > MAX_PAGE_CHARACTERS:
+            turtle = turtle[:MAX_PAGE_CHARACTERS] + "\n…"
+            truncated = truncated or f"{MAX_PAGE_CHARACTERS // (1024 * 1024)} MiB"
     return render("results.html", site, path, text=text, variables=variables, rows=rows,
                   boolean=boolean, turtle=turtle, truncated=truncated)
 
