@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+from serving import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -36,19 +37,8 @@ RESOURCES = ["actor/ans", "actor/dns", "service/pro-sante-connect", "wave/vague-
 
 
 def start(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "segur_kg", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--workers", str(args.workers), "--timeout", str(args.timeout),
-         "--max-memory", args.max_memory],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "serving" not in line:
-        process.kill()
-        sys.exit(f"the server did not start: {line}")
-    return process, line.split(" at ", 1)[1].split()[0]
+    return start_server("--workers", str(args.workers), "--timeout", str(args.timeout),
+                        "--max-memory", args.max_memory)
 
 
 def named_queries() -> list[str]:

@@ -19,14 +19,14 @@ import os
 import random
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from serving import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 HANG_MARGIN = 5.0
@@ -178,23 +178,6 @@ class MemoryWatch:
         self.thread.join(2)
 
 
-def start_server(timeout: float, max_memory: str, workers: int,
-                 log: Any) -> tuple[subprocess.Popen, str]:
-    """The server, its messages written to `log` (a file: a pipe nobody reads would fill up
-    and stop the server)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "segur_kg", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--timeout", str(timeout), "--max-memory", max_memory, "--workers", str(workers)],
-        stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=ROOT)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "serving" not in line:
-        process.kill()
-        sys.exit(f"the server did not start: {line}")
-    return process, line.split(" at ", 1)[1].split()[0]
-
-
 def send(base: str, texts: list[str], timeout: float, statuses: Counter, hangs: list[str],
          lock: threading.Lock) -> None:
     parts = urlsplit(base)
@@ -227,7 +210,8 @@ def run(count: int, seed: int, clients: int, timeout: float, max_memory: str,
         workers: int) -> dict:
     listener = Listener()
     log_file = tempfile.TemporaryFile("w+", encoding="utf-8")
-    process, base = start_server(timeout, max_memory, workers, log_file)
+    process, base = start_server("--timeout", str(timeout), "--max-memory", max_memory,
+                                 "--workers", str(workers), log=log_file)
     watch = MemoryWatch(process.pid)
     statuses: Counter = Counter()
     hangs: list[str] = []

@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
-import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,24 +28,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from serving import start_server
+
 ROOT = Path(__file__).resolve().parents[1]
 SIMPLE = "SELECT ?s WHERE { ?s a segur:Wave } ORDER BY ?s"
 
 
 def start(args: argparse.Namespace, log: Any) -> tuple[subprocess.Popen, str]:
-    env = dict(os.environ, PYTHONPATH=str(args.src))
-    env.setdefault("SEGUR_KG_HOME", str(ROOT))  # the data of this checkout, whatever --src
-    process = subprocess.Popen(
-        [sys.executable, "-m", "segur_kg", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--workers", "2", "--timeout", "5", "--no-infer"],
-        stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=ROOT,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "serving" not in line:
-        process.kill()
-        sys.exit(f"the server did not start: {line}")
-    return process, line.split(" at ", 1)[1].split()[0]
+    return start_server("--workers", "2", "--timeout", "5", "--no-infer", log=log,
+                        src=args.src)
 
 
 class Slow:
