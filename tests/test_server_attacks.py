@@ -536,3 +536,16 @@ def test_stopping_the_server_during_a_query_logs_no_traceback(tmp_path_factory):
     thread.join()
     assert "Traceback" not in log, log
     assert answers == [503]
+
+
+@pytest.mark.parametrize("base", ["https://w3id.org/se\tgur/", "https://w3id.org/segur/\n",
+                                  "https://user:secret@w3id.org/segur/", "ftp://w3id.org/",
+                                  "https://w3id.org/segur/?x", "https://w3id.org/\x7f/"])
+def test_a_base_iri_that_would_break_links_or_headers_is_refused(base):
+    from segur_kg.errors import SegurKgError
+    from segur_kg.server import check
+    from segur_kg.server.app import Settings
+
+    with pytest.raises(SegurKgError, match="--base-iri"):
+        check(Settings(base_iri=base))
+    check(Settings(base_iri="https://w3id.org/segur/"))  # the usual one is fine

@@ -28,9 +28,12 @@ def check(settings: Settings) -> None:
         raise SegurKgError(f"--workers {settings.workers} must be at least 1")
     base = settings.base_iri
     if base is not None and (not base.startswith(("http://", "https://"))
-                             or any(c in base for c in ' <>"{}|\\^`?#')):
-        raise SegurKgError(f"--base-iri {base} is not an http(s) IRI without query or "
-                           "fragment; give e.g. https://w3id.org/segur/")
+                             or any(c in base for c in ' <>"{}|\\^`?#')
+                             or any(c < "!" or c == "\x7f" for c in base)
+                             or "@" in base.split("/", 3)[2]):
+        raise SegurKgError(f"--base-iri {base!r} is not an http(s) IRI without spaces, control "
+                           "characters, user name, query or fragment; give e.g. "
+                           "https://w3id.org/segur/")
 
 
 def listen(host: str, port: int) -> socket.socket:
