@@ -549,3 +549,15 @@ def test_a_base_iri_that_would_break_links_or_headers_is_refused(base):
     with pytest.raises(SegurKgError, match="--base-iri"):
         check(Settings(base_iri=base))
     check(Settings(base_iri="https://w3id.org/segur/"))  # the usual one is fine
+
+
+def test_answers_that_depend_on_accept_say_so(server):
+    # A shared cache must not hand the text 404 (or a 406) to a browser that asks for HTML.
+    for response in (httpx.get(server.url + "id/no-such-thing", headers={"Accept": "text/plain"}),
+                     httpx.get(server.url + "zzz", headers={"Accept": "text/plain"}),
+                     httpx.get(server.url + "sparql", headers={"Accept": "text/html"},
+                               follow_redirects=False),
+                     httpx.get(server.url + "rdf-graph-store?default",
+                               headers={"Accept": "image/png"})):
+        assert response.status_code in (303, 404, 406), response.status_code
+        assert "accept" in response.headers.get("vary", "").lower(), response.headers

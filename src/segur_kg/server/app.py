@@ -233,7 +233,7 @@ class Server:
             except protocol.NotAcceptable:
                 key = "ttl"
             if key == "html":
-                return RedirectResponse(self.base + "query", 303)
+                return RedirectResponse(self.base + "query", 303, headers={"Vary": VARY})
         try:
             _, key = protocol.choose_format("CONSTRUCT", request.headers.get("accept"), fmt)
         except protocol.NotAcceptable:
@@ -307,7 +307,7 @@ class Server:
         if _prefers_html(request):
             return self.html(request, lambda site, path: pages.not_found_page(site, path, iri),
                              404)
-        return _text(404, f"no resource of this graph has the IRI <{iri}>")
+        return _text(404, f"no resource of this graph has the IRI <{iri}>", negotiated=True)
 
     def negotiate_document(self, request: Request, name: str) -> Response:
         offers = [(media, key) for key, media in protocol.DOCUMENT_TYPES.items()]
@@ -342,7 +342,7 @@ class Server:
         if _prefers_html(request):
             return self.html(request, lambda site, path: pages.not_found_page(
                 site, path, str(request.url.path)), 404)
-        return _text(404, "nothing here; see / for what this server offers")
+        return _text(404, "nothing here; see / for what this server offers", negotiated=True)
 
     async def client_gone(self, request: Request, exc: Exception) -> Response:
         """The client closed the connection before its request was in (one line, no trace:
@@ -355,8 +355,10 @@ class Server:
         return PlainTextResponse(GENERIC_ERROR, 500)
 
 
-def _text(status: int, message: str) -> Response:
-    return PlainTextResponse(message + "\n", status)
+def _text(status: int, message: str, negotiated: bool = False) -> Response:
+    """A plain-text answer; `negotiated` when a browser would have got a page instead."""
+    return PlainTextResponse(message + "\n", status,
+                             headers={"Vary": VARY} if negotiated else None)
 
 
 def _refuse_update() -> Response:
@@ -366,7 +368,8 @@ def _refuse_update() -> Response:
 
 def _not_acceptable(types: Any) -> Response:
     return PlainTextResponse(
-        f"none of the offered types is acceptable; ask for one of: {', '.join(types)}\n", 406)
+        f"none of the offered types is acceptable; ask for one of: {', '.join(types)}\n", 406,
+        headers={"Vary": "Accept"})
 
 
 def _prefers_html(request: Request) -> bool:
