@@ -561,3 +561,14 @@ def test_answers_that_depend_on_accept_say_so(server):
                                headers={"Accept": "image/png"})):
         assert response.status_code in (303, 404, 406), response.status_code
         assert "accept" in response.headers.get("vary", "").lower(), response.headers
+
+
+def test_the_language_switch_asks_the_same_question_again(server):
+    page = results_page(server, SIMPLE).text
+    switch = re.search(r'<a class="lang" href="([^"]+)"', page).group(1)
+    assert "query=" in switch and "format=html" in switch and "lang=" in switch
+    again = httpx.get(server.url.rstrip("/") + switch.replace("&amp;", "&"))
+    assert again.status_code == 200
+    assert "https://w3id.org/segur/id/wave/" in again.text  # the answer, in the other language
+    form = httpx.get(server.url + "query", params={"example": "corridors"}).text
+    assert "example=corridors" in re.search(r'<a class="lang" href="([^"]+)"', form).group(1)

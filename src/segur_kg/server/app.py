@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import h11
 from starlette.applications import Starlette
@@ -180,8 +180,9 @@ class Server:
         selected = chosen.name if chosen else ""
         text = pages.example_text(chosen) if chosen else (
             "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n")
+        shown = f"?example={quote(selected, safe='')}" if selected else ""
         return self.html(request, lambda site, path: pages.query_page(
-            site, path, self.queries, text, selected), key=("query", selected))
+            site, path + shown, self.queries, text, selected), key=("query", selected))
 
     async def sparql(self, request: Request) -> Response:
         params: dict[str, list[str]] = {}
@@ -247,13 +248,15 @@ class Server:
         reply = await self.run({"op": "query", "text": text, "format": "html", "accept": None,
                                 "max_rows": min(self.settings.max_rows, pages.MAX_PAGE_ROWS)},
                                self.settings.timeout)
+        # The language switch asks the same question again (a form's POST becomes a GET).
+        again = f"?{urlencode({'query': text, 'format': 'html'})}"
         if reply.status != 200:
             message = reply.body.decode("utf-8").strip()
-            return self.html(request, lambda site, path: pages.error_page(site, path, message),
-                             reply.status)
+            return self.html(request, lambda site, path: pages.error_page(
+                site, path + again, message), reply.status)
         truncated = reply.headers.get("X-Segur-Truncated", "").removeprefix("max-rows=")
         return self.html(request, lambda site, path: pages.results_page(
-            site, path, text, reply.kind, reply.body, truncated))
+            site, path + again, text, reply.kind, reply.body, truncated))
 
     async def graph_store(self, request: Request) -> Response:
         params = request.query_params
