@@ -20,6 +20,7 @@ LANGS = ("fr", "en")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from segur_kg.confinement import DEFAULT_MAX_MEMORY, format_size
     from segur_kg.export import CHOICES as EXPORT_FORMATS
     from segur_kg.export import TABLE_LANGS
     from segur_kg.formatting import RESULT_FORMATS
@@ -54,9 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--iris", action="store_true", help="show IRIs instead of labels")
     query.add_argument("--timeout", type=_seconds, default=30.0, metavar="S",
                        help="stop the query after S seconds (exit 3); 0 means no limit")
-    query.add_argument("--max-memory", type=_memory, default=_default_memory(), metavar="SIZE",
+    query.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                        help="stop the query when it needs more memory than SIZE (exit 3), "
-                       "e.g. 512M or 4G (default %(default)s)")
+                       f"e.g. 512M or 4G (default {format_size(DEFAULT_MAX_MEMORY)})")
 
     validate = commands.add_parser("validate", parents=[with_store],
                                    help="check the dataset or files with SHACL")
@@ -135,9 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="return at most N rows or triples per query (default 10000)")
     serve.add_argument("--workers", type=int, default=2, metavar="N",
                        help="query worker processes (default 2)")
-    serve.add_argument("--max-memory", type=_memory, default=_default_memory(), metavar="SIZE",
+    serve.add_argument("--max-memory", type=_memory, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                        help="memory each query may use in its worker, e.g. 512M or 4G; a query "
-                       "that needs more gets 503 (default %(default)s)")
+                       f"that needs more gets 503 (default {format_size(DEFAULT_MAX_MEMORY)})")
     serve.add_argument("--base-iri", metavar="IRI",
                        help="address the links point to, e.g. https://w3id.org/segur/ "
                             "(default: http://HOST:PORT/)")
@@ -264,6 +265,7 @@ def _query(args: argparse.Namespace) -> int:
 
     from segur_kg import confinement, formatting, sparql
     from segur_kg.query_text import canonical
+    from segur_kg.stores import is_remote
 
     bindings = sparql.bind_params(named, _pairs(args.param))
 
@@ -281,9 +283,8 @@ def _query(args: argparse.Namespace) -> int:
 
     # Evaluated in a child process with no network, a memory ceiling and a time limit; only a
     # remote endpoint needs the network, to receive the query.
-    remote = args.store.strip().startswith("sparql:")
     _write_bytes(confinement.run(answer, timeout=args.timeout or None,
-                                 max_memory=args.max_memory, network=remote))
+                                 max_memory=args.max_memory, network=is_remote(args.store)))
     return EXIT_OK
 
 
@@ -384,12 +385,6 @@ def _memory(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _default_memory() -> str:
-    from segur_kg.confinement import DEFAULT_MAX_MEMORY, format_size
-
-    return format_size(DEFAULT_MAX_MEMORY).replace(" GiB", "G").replace(" MiB", "M")
 
 
 def _write(text: str) -> None:

@@ -50,6 +50,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from segur_kg.server import pages, protocol
 from segur_kg.server.workers import Busy, Overrun, Pool, Reply, error
+from segur_kg.stores import is_remote
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -109,7 +110,7 @@ class Server:
         self.base = base
         self.local = local  # where it listens; `base` is where links point
         self.pool = Pool(graph, settings.workers, engine, settings.max_memory,
-                         network=settings.store.strip().startswith("sparql:"))
+                         network=is_remote(settings.store))
         self.queries = list_queries()
         self.void = _void(graph, base)
         self.service = _service_description(graph, base)
@@ -599,9 +600,13 @@ class GuardedH11Protocol(H11Protocol):
         self.stalled: asyncio.TimerHandle | None = None  # the answer waits for the client
         self.counted: str | None = None  # the address this connection counts in `opening` for
 
+    @property
+    def address(self) -> str:
+        return self.client[0] if self.client else ""
+
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
-        address = self.client[0] if self.client else ""
+        address = self.address
         if self.opening[address] >= MAX_OPENING_PER_ADDRESS:
             log.info("refused a connection from %s: %d of its connections have not sent a "
                      "request yet", address, self.opening[address])
@@ -634,7 +639,7 @@ class GuardedH11Protocol(H11Protocol):
     def abandon(self) -> None:
         self.stalled = None
         log.info("dropped a connection from %s: it read none of its answer for %g s",
-                 self.client[0] if self.client else "?", WRITE_TIMEOUT)
+                 self.address or "?", WRITE_TIMEOUT)
         self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -668,10 +673,10 @@ class GuardedH11Protocol(H11Protocol):
     def watch(self) -> None:
         """Run the clock while the client owes a request (its head or its body), from the
         moment it started to owe it; stop it otherwise."""
-        state = self.conn.their_state
-        if state not in (h11.IDLE, h11.SEND_BODY):
+        owes = self.conn.their_state in (h11.IDLE, h11.SEND_BODY)
+        if not owes:
             self.stop_counting()
-        owed = state in (h11.IDLE, h11.SEND_BODY) and not self.transport.is_closing()
+        owed = owes and not self.transport.is_closing()
         if owed and self.deadline is None:
             self.deadline = self.loop.call_later(REQUEST_TIMEOUT, self.expire)
         elif not owed and self.deadline is not None:
@@ -681,7 +686,7 @@ class GuardedH11Protocol(H11Protocol):
     def expire(self) -> None:
         self.deadline = None
         log.info("closed a connection from %s: its request took more than %g s",
-                 self.client[0] if self.client else "?", REQUEST_TIMEOUT)
+                 self.address or "?", REQUEST_TIMEOUT)
         # An application still reading the body sees the client go away.
         self.close_with(408, f"the request took more than {REQUEST_TIMEOUT:g} s to arrive")
 

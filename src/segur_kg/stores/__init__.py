@@ -112,6 +112,11 @@ _LOADABLE = ("load an oxigraph:PATH or sparql:URL store with `segur-kg load --st
              "the memory store is rebuilt from the files at each run")
 
 
+def is_remote(spec: str | None) -> bool:
+    """Whether the store named by a --store value evaluates queries elsewhere (an endpoint)."""
+    return (spec or "memory").strip().startswith("sparql:")
+
+
 def open_store(spec: str | None, *, create: bool = False, graph_store: str | None = None,
                extra_files: list[Path] | None = None) -> Store:
     """The store named by a --store value. `create` allows a new oxigraph folder (for load);
