@@ -171,7 +171,7 @@ def _svg(path: Path) -> str:
     return " ".join(t.strip() for t in root.itertext() if t.strip())
 
 
-def test_the_three_diagrams_are_svg_with_their_labels(site: Path) -> None:
+def test_the_diagrams_are_svg_with_their_labels(site: Path) -> None:
     classes = _svg(site / "diagrams/class-model.svg")
     for word in ("Acteur", "Service numérique", "Vague", "développe", "dans la vague"):
         assert word in classes, word
@@ -186,7 +186,26 @@ def test_the_three_diagrams_are_svg_with_their_labels(site: Path) -> None:
     # The pages embed them inline, with links to the pages of their nodes.
     index = _text(site / "index.html")
     assert "<svg" in index and 'xlink:href="id/actor/ans.html"' in index
-    assert _text(site / "diagrams.html").count("<svg") == 3
+    assert _text(site / "diagrams.html").count("<svg") == 5
+
+
+def test_the_calendar_lists_the_milestones_of_the_graph_year_by_year(site: Path) -> None:
+    from segur_kg.diagrams import calendar_entries
+    from segur_kg.rdf_io import load_dataset
+
+    calendar = _svg(site / "diagrams/programme-calendar.svg")
+    entries = calendar_entries(load_dataset(), "fr")
+    assert len(entries) >= 40
+    for year in sorted({date[:4] for date, *_ in entries}):
+        assert year in calendar, year
+    for word in ("Le calendrier du programme", "Date limite", "Ouverture", "heure de Paris"):
+        assert word in calendar, word
+
+
+def test_the_funding_tree_shows_the_envelopes_and_where_parts_do_not_add_up(site: Path) -> None:
+    tree = _svg(site / "diagrams/funding-tree.svg")
+    for word in ("L'arbre des financements", "2 Md€", "1,4 Md€", "210 M€", "158 M€"):
+        assert word in tree, word
 
 
 def test_english_site_has_english_labels(site_en: Path) -> None:
@@ -203,7 +222,7 @@ def test_building_twice_gives_identical_bytes_across_hash_seeds(site: Path, run_
         target = tmp_path / f"site-{seed}"
         result = run_cli("docs", "-o", str(target), PYTHONHASHSEED=seed)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith("wrote ") and "3 diagrams" in result.stdout
+        assert result.stdout.startswith("wrote ") and "5 diagrams" in result.stdout
         assert result.stderr == ""  # nothing logged by the libraries
         rebuilt = _files(target)
         assert rebuilt.keys() == expected.keys()
@@ -271,7 +290,8 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     ("index.html", ["<svg", "Vue d'ensemble du programme", "Pro Santé Connect"]),
     ("id/actor/ans.html", ["Agence du numérique en santé", "Pro Santé Connect",
                            "développe"]),
-    ("diagrams.html", ["<svg", "Vague 2", "Modèle des classes"]),
+    ("diagrams.html", ["<svg", "Vague 2", "Modèle des classes", "Le calendrier du programme",
+                       "L'arbre des financements"]),
 ])
 def test_chromium_renders_pages_with_their_diagrams(site: Path, tmp_path: Path, page: str,
                                                     expected: list[str]) -> None:

@@ -1,5 +1,5 @@
-"""Diagrams of the graph, laid out by Graphviz `dot`: the class model, the programme overview
-and the waves as a timeline.
+"""Diagrams of the graph, laid out by Graphviz `dot`: the class model, the programme overview,
+the waves, the programme's calendar and its funding tree.
 
 Each diagram is first written as DOT text (sorted, so the same graph gives the same bytes),
 then rendered by the `dot` program. Nodes can carry links, given by the caller, so that a
@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,8 @@ from segur_kg.rdf_io import DEF
 if TYPE_CHECKING:
     from rdflib import Graph, URIRef
 
-DIAGRAMS = ("class-model", "programme-overview", "waves-timeline")
+DIAGRAMS = ("class-model", "programme-overview", "waves-timeline", "programme-calendar",
+            "funding-tree")
 RENDER_TIMEOUT = 60.0
 # The layout is computed with this font; SVG viewers fall back to the next ones.
 FONT = "DejaVu Sans"
@@ -41,6 +43,9 @@ TITLES = {
     "programme-overview": {"fr": "Vue d'ensemble du programme", "en": "Programme overview"},
     "waves-timeline": {"fr": "Les vagues et leurs catégories de logiciels",
                        "en": "The waves and their software categories"},
+    "programme-calendar": {"fr": "Le calendrier du programme",
+                           "en": "The programme's calendar"},
+    "funding-tree": {"fr": "L'arbre des financements", "en": "The funding tree"},
 }
 
 # Actor relations drawn on the programme overview, each with its own colour.
@@ -69,6 +74,10 @@ _TEXT = {
     "deployment": {"fr": "déploiement {}–{}", "en": "deployment {}–{}"},
     "extends": {"fr": "enrichit", "en": "builds on"},
     "subclass": {"fr": "sous-classe de", "en": "subclass of"},
+    "parts-sum": {"fr": "somme des parts : {}", "en": "parts add up to {}"},
+    "reading": {"fr": "lecture du graphe", "en": "this graph's reading"},
+    "launch": {"fr": "Lancement", "en": "Launch"},
+    "paris-time": {"fr": "{} (heure de Paris)", "en": "{} (Paris time)"},
 }
 
 _MONTHS = {
@@ -322,10 +331,161 @@ def _href(links: Linker | None, node: URIRef) -> str:
     return f' HREF="{_html(target)}" TITLE="{_html(str(node))}"' if target else ""
 
 
+# --- the programme's calendar ---------------------------------------------------------------
+
+# One colour per kind of milestone (the slug of its IRI); other kinds are grey.
+MILESTONE_COLOURS = {
+    "opening": "#2e7d32",
+    "deadline": "#c62828",
+    "launch": "#1f4e9c",
+    "publication": "#6a1b9a",
+    "signature": "#b35900",
+    "meeting": "#00796b",
+    "target-date": "#9e8c00",
+}
+
+
+def _first(graph: Graph, node: URIRef, name: str) -> str | None:
+    from rdflib import URIRef as _URIRef
+
+    values = sorted(str(v) for v in graph.objects(node, _URIRef(DEF + name)))
+    return values[0] if values else None
+
+
+def _when(value: str, lang: str) -> str:
+    """A milestone's date for people: a time of day is Paris time, as the sources give it."""
+    day, _, time = value.partition("T")
+    shown = format_date(day, lang)
+    return text("paris-time", lang).format(f"{shown}, {time[:5]}") if time else shown
+
+
+def calendar_entries(graph: Graph, lang: str) -> list[tuple[str, URIRef, str, str]]:
+    """(date, resource, kind slug, kind label) for every milestone and every launch date,
+    sorted by date then IRI so the same graph gives the same picture."""
+    from rdflib import RDF, URIRef
+
+    entries = []
+    for milestone in graph.subjects(RDF.type, URIRef(DEF + "Milestone")):
+        date = _first(graph, milestone, "onDate")
+        kind = _first(graph, milestone, "milestoneKind")
+        if date is None or not isinstance(milestone, URIRef):
+            continue
+        slug = kind.rsplit("/", 1)[-1] if kind else ""
+        entries.append((date, milestone, slug,
+                        label(graph, URIRef(kind), lang) if kind else ""))
+    for thing, value in graph.subject_objects(URIRef(DEF + "launchDate")):
+        if isinstance(thing, URIRef):
+            entries.append((str(value), thing, "launch", text("launch", lang)))
+    return sorted(set(entries), key=lambda e: (e[0], str(e[1])))
+
+
+def programme_calendar(graph: Graph, lang: str, links: Linker | None = None) -> str:
+    """One card per year, top to bottom, listing the year's milestones in date order with
+    their kind in colour: windows opening and closing, deadlines, launches, publications."""
+    by_year: dict[str, list[tuple[str, URIRef, str, str]]] = {}
+    for entry in calendar_entries(graph, lang):
+        by_year.setdefault(entry[0][:4], []).append(entry)
+    lines = _header("programme-calendar", lang, "TB")
+    lines.append("  graph [ranksep=\"0.35\"];")
+    years = sorted(by_year)
+    for year in years:
+        rows = [f'<TR><TD COLSPAN="3" BGCOLOR="#1f4e9c" CELLPADDING="6"><FONT COLOR="#ffffff" '
+                f'POINT-SIZE="18"><B>{year}</B></FONT></TD></TR>']
+        for date, node, slug, kind in by_year[year]:
+            colour = MILESTONE_COLOURS.get(slug, "#555555")
+            name = "<BR/>".join(_html(part) for part in _wrap(label(graph, node, lang), 62)
+                                .split("\n"))
+            rows.append(
+                f'<TR><TD ALIGN="LEFT" VALIGN="TOP">{_html(_when(date, lang))}</TD>'
+                f'<TD ALIGN="LEFT" VALIGN="TOP"><FONT COLOR="{colour}"><B>{_html(kind)}</B>'
+                f'</FONT></TD><TD ALIGN="LEFT" BALIGN="LEFT"{_href(links, node)}>{name}</TD></TR>'
+            )
+        table = ('<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" '
+                 'COLOR="#1f4e9c">' + "".join(rows) + "</TABLE>")
+        lines.append(f"  {_quote('year-' + year)} [shape=plain, style=\"\", label=<{table}>];")
+    for earlier, later in zip(years, years[1:], strict=False):
+        lines.append(f"  {_quote('year-' + earlier)} -> {_quote('year-' + later)} "
+                     f"{_attrs(penwidth='2', color='#777777')};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# --- the funding tree -----------------------------------------------------------------------
+
+
+def format_amount(value: Decimal, lang: str, currency: str = "EUR") -> str:
+    """1400000000 → "1,4 Md€" / "€1.4bn"; 465000000 → "465 M€" / "€465m"; smaller sums in full."""
+    symbol = "€" if currency == "EUR" else f" {currency}"
+    for size, fr, en in ((Decimal(10) ** 9, "Md", "bn"), (Decimal(10) ** 6, "M", "m")):
+        number = (value / size).normalize()
+        if abs(value) >= size and -number.as_tuple().exponent <= 2:
+            shown = f"{number:f}"
+            if lang == "fr":
+                return f"{shown.replace('.', ',')} {fr}{symbol}"
+            return f"{symbol}{shown}{en}" if symbol == "€" else f"{shown}{en}{symbol}"
+    whole = f"{value.normalize():,f}"
+    if lang == "fr":
+        return whole.replace(",", "\u202f").replace(".", ",") + f" {symbol.strip()}"
+    return f"{symbol}{whole}" if symbol == "€" else f"{whole}{symbol}"
+
+
+def funding_tree(graph: Graph, lang: str, links: Linker | None = None) -> str:
+    """Envelopes from the whole to its parts, with amount and period; a parent whose parts do
+    not add up to it says what they add up to, and a link that is the graph's own reading
+    rather than a source's is dashed."""
+    from rdflib import RDF, URIRef
+
+    envelope_class = URIRef(DEF + "Envelope")
+    part_of = URIRef(DEF + "partOfEnvelope")
+    envelopes = sorted(e for e in graph.subjects(RDF.type, envelope_class)
+                       if isinstance(e, URIRef))
+    edges = sorted((child, parent) for child in envelopes
+                   for parent in graph.objects(child, part_of) if isinstance(parent, URIRef))
+    read = {(s, o) for reading in graph.subjects(RDF.type, URIRef(DEF + "Reading"))
+            for s in graph.objects(reading, RDF.subject)
+            for p in graph.objects(reading, RDF.predicate) if p == part_of
+            for o in graph.objects(reading, RDF.object)}
+
+    def amount(node: URIRef) -> Decimal | None:
+        value = _first(graph, node, "amount")
+        try:
+            return Decimal(value) if value is not None else None
+        except ArithmeticError:
+            return None
+
+    lines = _header("funding-tree", lang, "LR")
+    lines.append("  graph [ranksep=\"0.9\", nodesep=\"0.18\"];")
+    for node in envelopes:
+        value = amount(node)
+        start, end = _first(graph, node, "periodStart"), _first(graph, node, "periodEnd")
+        rows = [f"<B>{_html(format_amount(value, lang))}</B>" if value is not None else ""]
+        rows += [_html(part) for part in _wrap(label(graph, node, lang), 34).split("\n")]
+        if start or end:
+            period = "–".join(dict.fromkeys(v for v in (start, end) if v))
+            rows.append(f'<FONT POINT-SIZE="10" COLOR="#555555">{_html(period)}</FONT>')
+        parts = [amount(child) for child, parent in edges if parent == node]
+        if parts and value is not None and None not in parts and sum(parts) != value:
+            rows.append(f'<FONT POINT-SIZE="10" COLOR="#c62828">'
+                        f'{_html(text("parts-sum", lang).format(format_amount(sum(parts), lang)))}'
+                        "</FONT>")
+        attributes = _attrs(URL=_link(links, node), tooltip=str(node))[1:-1]
+        body = "<BR/>".join(row for row in rows if row)
+        lines.append(f"  {_node_id(node)} [label=<{body}>, fillcolor=\"#fff3e0\", "
+                     f"color=\"#b35900\", {attributes}];")
+    for child, parent in edges:
+        dashed = (child, parent) in read
+        lines.append(f"  {_node_id(parent)} -> {_node_id(child)} "
+                     f"{_attrs(style='dashed' if dashed else None, tooltip=text('reading', lang) if dashed else None)};")  # noqa: E501
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 BUILDERS = {
     "class-model": class_model,
     "programme-overview": programme_overview,
     "waves-timeline": waves_timeline,
+    "programme-calendar": programme_calendar,
+    "funding-tree": funding_tree,
 }
 
 
