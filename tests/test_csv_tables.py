@@ -49,7 +49,7 @@ def test_software_categories_have_one_row_each_with_wave_and_audiences(run_cli, 
     assert by_acronym["LGC SF"]["wave"] == "Wave 2"
     assert by_acronym["LGC SF"]["audiences"] == "Midwives"
     assert by_acronym["LGC SF"]["label"] == "Midwives' practice management software"
-    assert by_acronym["DPI"]["wave"] == "Wave 1"
+    assert by_acronym["DPI"]["wave"] == "Wave 1 ; Wave 2"
 
 
 def test_labels_follow_the_chosen_language(run_cli) -> None:
@@ -91,7 +91,7 @@ def test_funding_table_names_who_does_what(run_cli) -> None:
     rows = {row["acronym"]: row for row in _table(run_cli, "funding", "--lang", "en")}
     assert set(rows) == {"SONS", "SUN-ES"}
     assert rows["SUN-ES"]["steered by"] == "Directorate General for Healthcare Provision"
-    assert rows["SONS"]["wave"] == "Wave 1"
+    assert rows["SONS"]["wave"] == "Wave 1 ; Wave 2"
 
 
 @pytest.mark.parametrize("name", TABLES)

@@ -76,7 +76,8 @@ def test_object_properties_are_iris_and_repeatable_ones_are_sets(context, datase
         term = terms[str(prop)]
         assert term["@type"] == "@id", prop
         assert (term.get("@container") == "@set") == (str(prop) not in single), prop
-    assert terms[DEF + "inWave"].get("@container") is None  # one wave per category (R-11)
+    # A category or a corridor can belong to several waves (R-11, R-14): always an array.
+    assert terms[DEF + "inWave"]["@container"] == "@set"
     assert terms[DEF + "targetAudience"]["@container"] == "@set"
     assert URIRef(DEF + "inWave") in set(dataset.subjects(RDF.type, OWL.ObjectProperty))
 
@@ -102,7 +103,9 @@ def test_export_reads_like_plain_json(exported) -> None:
     assert lgc_sf["label"] == {"fr": "Logiciel de gestion de cabinet des sages-femmes",
                                "en": "Midwives' practice management software"}
     assert lgc_sf["acronym"] == ["LGC SF"]
-    assert lgc_sf["inWave"] == "https://w3id.org/segur/id/wave/vague-2"
+    assert lgc_sf["inWave"] == ["https://w3id.org/segur/id/wave/vague-2"]
+    assert nodes["https://w3id.org/segur/id/software/dpi"]["inWave"] == [
+        "https://w3id.org/segur/id/wave/vague-1", "https://w3id.org/segur/id/wave/vague-2"]
     assert lgc_sf["targetAudience"] == ["https://w3id.org/segur/id/group/sages-femmes"]
     wave = nodes["https://w3id.org/segur/id/wave/vague-1"]
     assert wave["position"] == 1  # a JSON number
@@ -133,7 +136,8 @@ def test_waves_frame_nests_categories_and_their_audiences(run_cli) -> None:
     waves = {wave["label"]["en"]: wave for wave in document["@graph"]}
     assert sorted(waves) == ["Wave 1", "Wave 2"]
     categories = {c["acronym"][0]: c for c in waves["Wave 2"]["softwareCategories"]}
-    assert set(categories) == {"DRIMbox", "LGC CD", "LGC P", "LGC SF"}
+    assert set(categories) == {"DPI", "DRIMbox", "LGC", "LGC CD", "LGC P", "LGC SF", "LGO", "PFI",
+                               "RIS", "SGL"}
     audiences = [a["label"]["fr"] for a in categories["LGC SF"]["targetAudience"]]
     assert audiences == ["Sages-femmes"]
     wave_1 = {c["acronym"][0] for c in waves["Wave 1"]["softwareCategories"]}

@@ -71,7 +71,12 @@ def test_dated_research_facts_are_typed(graph: Graph) -> None:
         return graph.value(URIRef(ID + resource), URIRef(SEGUR + prop))
 
     assert value("wave/vague-1", "launchDate") == Literal("2021-07", datatype=URIRef(XSD + "gYearMonth"))
-    assert value("platform/mon-espace-sante", "launchDate") == Literal("2022-02-03", datatype=URIRef(XSD + "date"))
+    # The launch date of Mon espace santé is disputed: each date is a claim with its source.
+    assert value("platform/mon-espace-sante", "launchDate") is None
+    claim = URIRef(ID + "claim/lancement-mon-espace-sante-3-fevrier-2022")
+    assert graph.value(claim, URIRef(SEGUR + "statedValue")) == Literal("2022-02-03", datatype=URIRef(XSD + "date"))
+    assert ("https://www.numerama.com/sciences/841241-dossier-medical-messagerie-comment-fonctionne-mon-espace-sante.html"
+            in sources(graph, "claim/lancement-mon-espace-sante-3-fevrier-2022"))
     assert value("service/ordonnance-numerique", "mandatoryFrom") == Literal("2025-01-01", datatype=URIRef(XSD + "date"))
     assert value("wave/vague-2", "deploymentStart") == Literal("2024", datatype=URIRef(XSD + "gYear"))
 

@@ -44,16 +44,16 @@ PREFIXES = """@prefix segur:   <https://w3id.org/segur/def/> .
 EXTENSION = PREFIXES + """
 vendor:acme a segur:SoftwareVendor ;
     rdfs:label "Acmé"@fr , "Acme"@en ; dcterms:source <https://example.org/source> .
-product:acme-dpi a segur:SoftwareProduct ;
-    rdfs:label "DPI Acmé"@fr , "Acme EHR"@en ; dcterms:source <https://example.org/source> ;
-    segur:publishedBy vendor:acme ; segur:inSoftwareCategory software:dpi ;
-    segur:referencedInWave wave:vague-2 ; segur:referencingDate "2022-03-15"^^xsd:date .
+product:acme-lgc-sf a segur:SoftwareProduct ;
+    rdfs:label "LGC SF Acmé"@fr , "Acme midwives' software"@en ; dcterms:source <https://example.org/source> ;
+    segur:publishedBy vendor:acme ; segur:inSoftwareCategory software:lgc-sf ;
+    segur:referencedInWave wave:vague-1 ; segur:referencingDate "2022-03-15"^^xsd:date .
 est:ch-nord a segur:HealthEstablishment ;
     rdfs:label "CH Nord"@fr , "North hospital"@en ; dcterms:source <https://example.org/source> ;
-    dcterms:spatial r30:84 ; segur:usesProduct product:acme-dpi .
+    dcterms:spatial r30:84 ; segur:usesProduct product:acme-lgc-sf .
 est:ch-sud a segur:HealthEstablishment ;
     rdfs:label "CH Sud"@fr , "South hospital"@en ; dcterms:source <https://example.org/source> ;
-    dcterms:spatial r30:99 ; segur:usesProduct product:acme-dpi .
+    dcterms:spatial r30:99 ; segur:usesProduct product:acme-lgc-sf .
 pro:p1 a segur:HealthProfessional ;
     rdfs:label "Professionnelle 1"@fr , "Professional 1"@en ;
     dcterms:source <https://example.org/source> ;

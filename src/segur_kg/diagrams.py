@@ -430,9 +430,11 @@ def format_amount(value: Decimal, lang: str, currency: str = "EUR") -> str:
 
 
 def funding_tree(graph: Graph, lang: str, links: Linker | None = None) -> str:
-    """Envelopes from the whole to its parts, with amount and period; a parent whose parts do
-    not add up to it says what they add up to, and a link that is the graph's own reading
-    rather than a source's is dashed."""
+    """Envelopes from the whole to its parts, with amount and period. A parent whose parts do
+    not add up to it says what they add up to; a regional share (a part whose scope is a
+    region) cuts its parent by region, so it is dotted and left out of the sum; a link that is
+    the graph's own reading rather than a source's is dashed. Envelopes that are part of no
+    tree (prices per client, one-off sums) are listed by the funding-tree question instead."""
     from rdflib import RDF, URIRef
 
     envelope_class = URIRef(DEF + "Envelope")
@@ -441,6 +443,11 @@ def funding_tree(graph: Graph, lang: str, links: Linker | None = None) -> str:
                        if isinstance(e, URIRef))
     edges = sorted((child, parent) for child in envelopes
                    for parent in graph.objects(child, part_of) if isinstance(parent, URIRef))
+    in_tree = {node for edge in edges for node in edge}
+    envelopes = [node for node in envelopes if node in in_tree]
+    regional = {node for node in envelopes
+                for scope in graph.objects(node, URIRef(DEF + "scope"))
+                if (scope, RDF.type, URIRef(DEF + "Region")) in graph}
     read = {(s, o) for reading in graph.subjects(RDF.type, URIRef(DEF + "Reading"))
             for s in graph.objects(reading, RDF.subject)
             for p in graph.objects(reading, RDF.predicate) if p == part_of
@@ -463,7 +470,8 @@ def funding_tree(graph: Graph, lang: str, links: Linker | None = None) -> str:
         if start or end:
             period = "–".join(dict.fromkeys(v for v in (start, end) if v))
             rows.append(f'<FONT POINT-SIZE="10" COLOR="#555555">{_html(period)}</FONT>')
-        parts = [amount(child) for child, parent in edges if parent == node]
+        parts = [amount(child) for child, parent in edges
+                 if parent == node and child not in regional]
         if parts and value is not None and None not in parts and sum(parts) != value:
             rows.append(f'<FONT POINT-SIZE="10" COLOR="#c62828">'
                         f'{_html(text("parts-sum", lang).format(format_amount(sum(parts), lang)))}'
@@ -474,8 +482,9 @@ def funding_tree(graph: Graph, lang: str, links: Linker | None = None) -> str:
                      f"color=\"#b35900\", {attributes}];")
     for child, parent in edges:
         dashed = (child, parent) in read
+        style = "dotted" if child in regional else "dashed" if dashed else None
         lines.append(f"  {_node_id(parent)} -> {_node_id(child)} "
-                     f"{_attrs(style='dashed' if dashed else None, tooltip=text('reading', lang) if dashed else None)};")  # noqa: E501
+                     f"{_attrs(style=style, tooltip=text('reading', lang) if dashed else None)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
