@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-FORMATS = ["ttl", "nt", "jsonld", "xml", "trig"]
-RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml", "trig": "trig"}
+FORMATS = ["ttl", "nt", "jsonld", "xml", "trig", "nq"]
+RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml", "trig": "trig",
+                 "nq": "nquads"}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -40,18 +41,24 @@ def test_every_export_parses_back_to_the_loaded_graph_and_its_description(
     from rdflib import Dataset, Graph
     from rdflib.compare import isomorphic
 
-    from segur_kg.describe import with_description
+    from segur_kg.describe import DESCRIPTION_GRAPH, describe, with_description
 
-    dataset = with_description(dataset)
     result = run_cli("export", "--format", fmt)
     assert result.returncode == 0, result.stderr
-    if fmt == "trig":
+    if fmt in ("trig", "nq"):
+        # The quad formats keep the data and its description in two named graphs.
         parsed = Dataset()
-        parsed.parse(data=result.stdout, format="trig")
+        parsed.parse(data=result.stdout, format=RDFLIB_FORMAT[fmt])
         graph = parsed.graph("https://w3id.org/segur/graph/segur")
         assert len(graph) == len(dataset)
-    else:
-        graph = Graph().parse(data=result.stdout, format=RDFLIB_FORMAT[fmt])
+        assert isomorphic(graph, dataset)
+        description = parsed.graph(DESCRIPTION_GRAPH)
+        assert isomorphic(description, describe(dataset))
+        assert {g.identifier for g in parsed.graphs() if len(g)} == {
+            graph.identifier, description.identifier}
+        return
+    dataset = with_description(dataset)
+    graph = Graph().parse(data=result.stdout, format=RDFLIB_FORMAT[fmt])
     assert len(graph) == len(dataset)
     assert isomorphic(graph, dataset)
 

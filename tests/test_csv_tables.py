@@ -90,7 +90,9 @@ def test_services_include_every_kind_of_digital_service(run_cli, dataset) -> Non
 def test_funding_table_names_who_does_what(run_cli) -> None:
     rows = {row["acronym"]: row for row in _table(run_cli, "funding", "--lang", "en")}
     assert set(rows) == {"SONS", "SUN-ES"}
-    assert rows["SUN-ES"]["steered by"] == "Directorate General for Healthcare Provision"
+    # The DGOS per DSIH, and the DNS with it per the ARS (row L09 of the research table).
+    assert rows["SUN-ES"]["steered by"] == (
+        "Directorate General for Healthcare Provision ; Ministerial Delegation for Digital Health")
     assert rows["SONS"]["wave"] == "Wave 1 ; Wave 2"
 
 

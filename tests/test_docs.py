@@ -314,3 +314,16 @@ def test_chromium_renders_pages_with_their_diagrams(site: Path, tmp_path: Path, 
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 20_000  # a blank page compresses to a few kilobytes
+
+
+@pytest.mark.parametrize("picture", sorted((REPO_ROOT / "docs" / "images").glob("*.svg")),
+                         ids=lambda p: p.stem)
+def test_the_pictures_in_docs_images_are_those_the_graph_draws_now(picture: Path) -> None:
+    # The README shows these pictures: they must not drift from the data.
+    from segur_kg.diagrams import dot_source, render
+    from segur_kg.rdf_io import load_dataset
+
+    drawn = render(dot_source(load_dataset(), picture.stem, "en"))
+    assert drawn == picture.read_bytes(), (
+        f"run: python -m segur_kg.diagrams {picture.stem} --lang en -o {picture} "
+        "(and the .png)")

@@ -151,7 +151,8 @@ def test_actors_frame_gives_what_each_actor_does_and_its_missions(run_cli) -> No
     assert {s["label"]["fr"] for s in ans["maintains"]} == {"Pro Santé Connect", "Liste blanche"}
     assert len(ans["hasMission"]) == 6
     assert all(set(m) == {"id", "type", "label"} for m in ans["hasMission"])
-    assert actors["dns"]["steers"][0]["label"]["fr"] == "Ségur du numérique en santé"
+    assert {s["label"]["fr"] for s in actors["dns"]["steers"]} == {
+        "Ségur du numérique en santé", "Ségur usage numérique en établissement de santé"}
     assert actors["ars-bretagne"]["coversRegion"]["label"]["fr"] == "Bretagne"
 
 

@@ -75,6 +75,14 @@ def test_an_unseen_code_system_with_crlf_line_ends_converts() -> None:
     assert URIRef(f"{X99}/B%202") in set(graph.subjects(RDF.type, SKOS.Concept))
 
 
+def test_the_scheme_and_every_code_cite_the_code_system_they_come_from() -> None:
+    graph = convert(UNSEEN)
+    nodes = set(graph.subjects(RDF.type, SKOS.Concept)) | {URIRef(X99)}
+    assert len(nodes) > 3
+    for node in nodes:
+        assert set(graph.objects(node, DCTERMS.source)) == {URIRef(X99)}, node
+
+
 def test_only_codes_closed_by_the_given_day_are_deprecated() -> None:
     graph = convert(UNSEEN, today=dt.date(2026, 1, 1))
     assert graph.value(URIRef(f"{X99}/B%202"), OWL.deprecated) == Literal(True)

@@ -427,7 +427,8 @@ def _publishing(args: argparse.Namespace) -> int:
         if args.output is not None:
             check_output(args.output)
         with _open_store(args) as store:
-            data = render(describe(store.graph(), base_url=args.base_url), args.format)
+            data = render(describe(store.graph(), base_url=args.base_url, standalone=True),
+                          args.format)
         if args.output is None:
             _write_bytes(data)
         else:

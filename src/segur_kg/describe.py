@@ -20,7 +20,19 @@ if TYPE_CHECKING:
     from rdflib import Graph, URIRef
 
 DATASET_IRI = f"{ID}dataset/segur-kg"
-PUBLISHER_IRI = "https://w3id.org/segur"
+# The publisher is the project, an organisation (org:Organization, hence a foaf:Agent as DCAT
+# asks) that is not one of the programme's actors (segur:Actor): the questions about who does
+# what in the programme never meet it.
+PUBLISHER_IRI = f"{ID}organization/segur-kg"
+PUBLISHER_NAME = "segur-kg"
+PUBLISHER_LABEL = {"fr": "Projet segur-kg", "en": "The segur-kg project"}
+# An example of the programme's resources (void:exampleResource); stated by the descriptions
+# published on their own only (see describe()).
+EXAMPLE_RESOURCE = f"{ID}actor/ans"
+# DCAT names a language by an IRI of the Library of Congress ISO 639-1 list.
+LANGUAGE_BASE = "http://id.loc.gov/vocabulary/iso639-1/"
+# The named graphs of the quad exports (TriG, N-Quads): the graph, and its description apart.
+DESCRIPTION_GRAPH = "https://w3id.org/segur/graph/description"
 # Where releases are meant to be published; a distribution's download URL is this base, the
 # version and the file's path inside the release folder.
 RELEASE_BASE = "https://w3id.org/segur/release/"
@@ -37,6 +49,7 @@ MEDIA_TYPES: dict[str, str] = {
     "jsonld": "application/ld+json",
     "xml": "application/rdf+xml",
     "trig": "application/trig",
+    "nq": "application/n-quads",
     "csv": "text/csv",
 }
 FORMAT_NAMES: dict[str, tuple[str, str]] = {  # (fr, en)
@@ -45,6 +58,7 @@ FORMAT_NAMES: dict[str, tuple[str, str]] = {  # (fr, en)
     "jsonld": ("JSON-LD", "JSON-LD"),
     "xml": ("RDF/XML", "RDF/XML"),
     "trig": ("TriG", "TriG"),
+    "nq": ("N-Quads", "N-Quads"),
     "csv": ("Tableau CSV", "CSV table"),
 }
 EXTENSIONS: dict[str, str] = {"xml": "rdf"}  # RDF/XML files conventionally end in .rdf
@@ -160,11 +174,24 @@ def describe(
     graph: Graph,
     files: dict[str, FileFacts] | None = None,
     base_url: str | None = None,
+    standalone: bool = False,
 ) -> Graph:
     """The description of `graph`. `files` maps a distribution's release path to its size and
-    checksum; they are stated only for the files given."""
+    checksum; they are stated only for the files given.
+
+    By default this is the copy an export carries next to the data. In Turtle, N-Triples,
+    RDF/XML and JSON-LD a file has one graph, and whoever loads it gets the description in the
+    same graph as the programme: a statement of the description whose object is one of the
+    programme's resources would then show among that resource's relations (a question "what
+    points to the ANS?" would find the dataset). So that copy says nothing about the
+    programme's resources: no void:exampleResource, and a publisher outside the programme; it
+    names only vocabulary terms (partitions), the ontology and the NOS schemes (link sets). The
+    quad exports also keep it in a named graph of its own (DESCRIPTION_GRAPH), which a store
+    keeps apart when it loads the file as a dataset. `standalone` is for a description
+    published on its own (`segur-kg describe`, the release's description.ttl, the server's
+    VoID), which also gives an example resource."""
     from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
-    from rdflib.namespace import DCAT, DCTERMS, FOAF
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG
 
     from segur_kg.metadata import metadata
     from segur_kg.rdf_io import new_graph
@@ -192,18 +219,21 @@ def describe(
         out.add((dataset, DCTERMS.description, Literal(DESCRIPTION[lang], lang=lang)))
         out.add((dataset, RDFS.comment, Literal(COUNT_NOTE[lang], lang=lang)))
     for code in ("fr", "en"):
-        out.add((dataset, DCTERMS.language,
-                 URIRef(f"http://id.loc.gov/vocabulary/iso639-1/{code}")))
+        out.add((dataset, DCTERMS.language, URIRef(LANGUAGE_BASE + code)))
     out.add((dataset, DCTERMS.license, URIRef(meta.license_iri)))
     out.add((dataset, OWL.versionInfo, Literal(meta.version)))
     out.add((dataset, dcat.version, Literal(meta.version)))
     out.add((dataset, DCTERMS.publisher, publisher))
     out.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
     out.add((dataset, void.uriSpace, Literal(ID)))
-    out.add((dataset, void.exampleResource, URIRef(f"{ID}actor/ans")))
+    if standalone:
+        out.add((dataset, void.exampleResource, URIRef(EXAMPLE_RESOURCE)))
     out.add((dataset, DCAT.landingPage, URIRef("https://esante.gouv.fr/segur")))
+    out.add((publisher, RDF.type, ORG.Organization))
     out.add((publisher, RDF.type, FOAF.Agent))
-    out.add((publisher, FOAF.name, Literal("segur-kg")))
+    out.add((publisher, FOAF.name, Literal(PUBLISHER_NAME)))
+    for lang, text in PUBLISHER_LABEL.items():
+        out.add((publisher, RDFS.label, Literal(text, lang=lang)))
 
     _add_counts(out, dataset, graph, void)
     _add_linksets(out, dataset, graph, void)
@@ -222,8 +252,7 @@ def describe(
         if dist.table is None and dist.frame is None:
             out.add((dataset, void.dataDump, url))
         if dist.lang is not None:
-            out.add((node, DCTERMS.language,
-                     URIRef(f"http://id.loc.gov/vocabulary/iso639-1/{dist.lang}")))
+            out.add((node, DCTERMS.language, URIRef(LANGUAGE_BASE + dist.lang)))
         facts = files.get(dist.path)
         if facts is not None:
             out.add((node, DCAT.byteSize, Literal(facts.size, datatype=XSD.nonNegativeInteger)))
@@ -346,10 +375,15 @@ def render(description: Graph, fmt: str) -> bytes:
 
 
 def with_description(graph: Graph, base_url: str | None = None) -> Graph:
-    """The graph and its description together, as the RDF exports publish it."""
+    """The graph and its description together in one graph, as the RDF exports publish it
+    (the quad formats put them in two named graphs, see serialize.serialize_described)."""
+    return merge(graph, describe(graph, base_url=base_url))
+
+
+def merge(graph: Graph, description: Graph) -> Graph:
+    """One graph holding both, with the description's prefixes too."""
     from segur_kg.rdf_io import new_graph
 
-    description = describe(graph, base_url=base_url)
     merged = new_graph()
     merged += graph
     merged += description

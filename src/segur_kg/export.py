@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from segur_kg.stores import Store
 
 # Kept here rather than imported from serialize, so the command line starts without rdflib.
-FORMATS = ("ttl", "nt", "jsonld", "xml", "trig")
+FORMATS = ("ttl", "nt", "jsonld", "xml", "trig", "nq")
 TABLE_FORMAT = "csv"
 CHOICES = (*FORMATS, TABLE_FORMAT)
 TABLE_LANGS = ("fr", "en")
@@ -67,11 +67,12 @@ def export(fmt: str, infer: bool = False, *, frame: str | None = None,
         from segur_kg.jsonld import framed
 
         return framed(graph, frame)
-    from segur_kg.describe import with_description
-    from segur_kg.serialize import serialize
+    from segur_kg.describe import describe
+    from segur_kg.serialize import serialize_described
 
-    # The RDF exports carry the dataset's VoID + DCAT description (segur-kg describe).
-    return serialize(with_description(graph), fmt)
+    # The RDF exports carry the dataset's VoID + DCAT description (segur-kg describe), in the
+    # form that stays out of the programme's answers (see describe.describe, `standalone`).
+    return serialize_described(graph, describe(graph), fmt)
 
 
 def check_output(path: Path) -> None:

@@ -106,11 +106,37 @@ def _expanded(graph: Graph) -> list[dict[str, Any]]:
 
     from segur_kg.serialize import serialize
 
-    nquads = serialize(graph, "nt").decode("utf-8")
+    dataset = _rdf_dataset(serialize(graph, "nt"))
     # Native numbers and booleans are what a web developer expects; they read back unchanged
     # because PyLD converts only canonical lexical forms.
-    return _run(jsonld.from_rdf, nquads,
-                _options(format="application/n-quads", useNativeTypes=True))
+    return _run(jsonld.from_rdf, dataset, _options(useNativeTypes=True))
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def _rdf_dataset(ntriples: bytes) -> dict[str, list[dict[str, Any]]]:
+    """N-Triples as PyLD's RDF dataset, in the document's order. PyLD's own N-Quads reader
+    checks every triple against all the previous ones (quadratic: half a minute at 10,000
+    triples); a graph has no duplicates, so Oxigraph's reader, which keeps the blank node
+    labels, builds the same dataset directly."""
+    from pyoxigraph import BlankNode, Literal, RdfFormat, parse
+
+    def term(node: Any) -> dict[str, str]:
+        if isinstance(node, BlankNode):
+            return {"type": "blank node", "value": f"_:{node.value}"}
+        if isinstance(node, Literal):
+            value = {"type": "literal", "value": node.value, "datatype": node.datatype.value}
+            if node.language:
+                value["datatype"] = _RDF_LANGSTRING
+                value["language"] = node.language
+            return value
+        return {"type": "IRI", "value": node.value}
+
+    triples = [{"subject": term(t.subject), "predicate": term(t.predicate),
+                "object": term(t.object)} for t in parse(ntriples, format=RdfFormat.N_TRIPLES)]
+    return {"@default": triples}
 
 
 def compacted(graph: Graph) -> bytes:

@@ -222,6 +222,11 @@ def to_skos(system: CodeSystem, today: dt.date | None = None) -> Graph:
         graph.add((scheme, DCTERMS.modified, system.date))
     graph.add((scheme, DCTERMS.publisher, URIRef(ANS)))
     graph.add((scheme, DCTERMS.license, URIRef(CC0)))
+    # Every statement comes from the code system as the ANS publishes it, named by its
+    # canonical URL: the source that data/sources.ttl declares (with its authority) for each
+    # NOS terminology of the graph. The scheme is named by that URL too, so it cites itself.
+    source = URIRef(system.canonical)
+    graph.add((scheme, DCTERMS.source, source))
 
     def add(concept: Concept, parent: URIRef | None) -> URIRef:
         node = URIRef(concept_iri(system.canonical, concept.code))
@@ -229,6 +234,7 @@ def to_skos(system: CodeSystem, today: dt.date | None = None) -> Graph:
         graph.add((node, SKOS.inScheme, scheme))
         graph.add((node, SKOS.notation, Literal(concept.code)))
         graph.add((node, SKOS.prefLabel, Literal(concept.display, lang="fr")))
+        graph.add((node, DCTERMS.source, source))
         if parent is None:
             graph.add((node, SKOS.topConceptOf, scheme))
             graph.add((scheme, SKOS.hasTopConcept, node))

@@ -79,7 +79,7 @@ def release_files(base_url: str | None = None) -> dict[str, bytes]:
     graph = load_dataset()
     # The exports carry the description without sizes and checksums: a file cannot state its
     # own checksum. description.ttl then states them for every export.
-    published = describe.with_description(graph, base_url)
+    published = describe.describe(graph, base_url=base_url)
     files: dict[str, bytes] = {}
     for dist in describe.distributions():
         files[dist.path] = _export_bytes(dist, published, graph)
@@ -87,7 +87,8 @@ def release_files(base_url: str | None = None) -> dict[str, bytes]:
         path: describe.FileFacts(len(data), hashlib.sha256(data).hexdigest())
         for path, data in files.items()
     }
-    files[DESCRIPTION_FILE] = serialize(describe.describe(graph, facts, base_url), "ttl")
+    files[DESCRIPTION_FILE] = serialize(
+        describe.describe(graph, facts, base_url, standalone=True), "ttl")
     files[SHAPES_FILE] = serialize(load_shapes(), "ttl")
     context = paths.root() / "ontology" / "context.jsonld"
     if context.is_file():
@@ -117,18 +118,18 @@ def changelog_file() -> Path:
     )
 
 
-def _export_bytes(dist: Distribution, published: Graph, graph: Graph) -> bytes:
+def _export_bytes(dist: Distribution, description: Graph, graph: Graph) -> bytes:
     """A distribution's bytes, as `segur-kg export` makes them. The RDF formats carry the
     description; frames and tables are views of the data and are made from the data alone."""
     from segur_kg.jsonld import framed
-    from segur_kg.serialize import serialize
+    from segur_kg.serialize import serialize_described
     from segur_kg.tables import to_csv
 
     if dist.frame is not None:
         return framed(graph, dist.frame)
     if dist.table is not None:
         return to_csv(graph, dist.table, dist.lang or "fr")
-    return serialize(published, dist.fmt)
+    return serialize_described(graph, description, dist.fmt)
 
 
 def _read(path: Path) -> bytes:

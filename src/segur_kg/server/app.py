@@ -113,6 +113,11 @@ class Server:
                          network=is_remote(settings.store))
         self.queries = list_queries()
         self.void = _void(graph, base)
+        # The description's own resources (the dataset, its distributions, partitions, link
+        # sets, publisher) are minted under /id/dataset/… and /id/organization/…, so they
+        # dereference like the graph's. They are looked up here, never in `graph`: the SPARQL
+        # endpoint answers over the programme's graph alone.
+        self.catalogue = _catalogue(graph, self.void)
         self.service = _service_description(graph, base)
         self.dumps: dict[str, Reply] = {}
         self.documents: dict[tuple[str, str], bytes] = {}
@@ -120,18 +125,20 @@ class Server:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def site(self, request: Request) -> tuple[pages.Site, str | None]:
-        """The page context and, when ?lang= was given, the language to remember."""
+    def site(self, request: Request, graph: Graph | None = None) -> tuple[pages.Site, str | None]:
+        """The page context (over `graph`, by default the served graph) and, when ?lang= was
+        given, the language to remember."""
         asked = request.query_params.get("lang")
         lang = pages.choose_language(asked, request.cookies.get("lang"),
                                      request.headers.get("accept-language"))
-        return pages.Site(self.graph, self.base, lang), (lang if asked == lang else None)
+        return (pages.Site(self.graph if graph is None else graph, self.base, lang),
+                (lang if asked == lang else None))
 
     def html(self, request: Request, render: Any, status: int = 200,
-             key: tuple[str, ...] | None = None) -> HTMLResponse:
+             key: tuple[str, ...] | None = None, graph: Graph | None = None) -> HTMLResponse:
         """A page; with a `key`, rendered once per language and address, then reused (the
         graph never changes while the server runs; keys only name what the graph holds)."""
-        site, remember = self.site(request)
+        site, remember = self.site(request, graph)
         path = request.url.path
         if key is None:
             text = render(site, path)
@@ -168,6 +175,15 @@ class Server:
             return error(503, f"the query was not answered within {timeout:g} s (time waiting "
                               "for a free worker included) and was stopped; simplify it, add "
                               "a LIMIT, or try again when the server is less busy")
+
+    def graph_of(self, node: Any) -> Graph | None:
+        """The graph that describes `node`: the served graph, else the dataset's description
+        (with the labels of the terms it names); None when neither knows it."""
+        if pages.is_known(self.graph, node):
+            return self.graph
+        if pages.is_known(self.void, node):
+            return self.catalogue
+        return None
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -299,12 +315,12 @@ class Server:
         relative = relative.split("?", 1)[0]
         candidates = [relative, unquote(relative)]
         for name in candidates:
-            if pages.is_known(self.graph, URIRef(pages.ROOT + name)):
+            if self.graph_of(URIRef(pages.ROOT + name)) is not None:
                 return self.negotiate_document(request, name)
         for name in candidates:
             stem, dot, extension = name.rpartition(".")
-            if dot and extension in protocol.DOCUMENT_TYPES and pages.is_known(
-                    self.graph, URIRef(pages.ROOT + stem)):
+            if dot and extension in protocol.DOCUMENT_TYPES and self.graph_of(
+                    URIRef(pages.ROOT + stem)) is not None:
                 return self.document(request, pages.ROOT + stem, extension,
                                      self.base + stem)
         iri = pages.ROOT + unquote(relative)
@@ -323,12 +339,15 @@ class Server:
         return RedirectResponse(f"{self.base}{name}.{key}", 303, headers={"Vary": "Accept"})
 
     def document(self, request: Request, iri: str, extension: str, stem_url: str) -> Response:
+        from rdflib import URIRef
+
         formats = [(key, f"{stem_url}.{key}") for key in protocol.DOCUMENT_TYPES
                    if key != "html"]
+        graph = self.graph_of(URIRef(iri))
         if extension == "html":
             return self.html(request, lambda site, path: pages.resource_page(
-                site, iri, path, formats), key=("document", iri))
-        return self.serialized(iri, lambda: _description(self.graph, iri), extension)
+                site, iri, path, formats), key=("document", iri), graph=graph)
+        return self.serialized(iri, lambda: _description(graph, iri), extension)
 
     async def resource(self, request: Request) -> Response:
         """The page of an IRI outside our namespace that the graph describes (NOS concepts,
@@ -394,6 +413,8 @@ def _description(graph: Graph, iri: str) -> Graph:
 
     node = URIRef(iri)
     out = new_graph()
+    for prefix, namespace in graph.namespaces():  # void:, spdx: of the description
+        out.bind(prefix, namespace, override=False)
     pending: list[Any] = [node]
     seen: set[Any] = set()
     while pending:
@@ -415,13 +436,32 @@ def _void(graph: Graph, base: str) -> Graph:
 
     from segur_kg.describe import DATASET_IRI, VOID, describe
 
-    description = describe(graph)
+    description = describe(graph, standalone=True)
     dataset = URIRef(DATASET_IRI)
     description.add((dataset, URIRef(VOID + "sparqlEndpoint"), URIRef(base + "sparql")))
     description.add((dataset, URIRef(VOID + "dataDump"),
                      URIRef(base + "rdf-graph-store?default")))
     description.add((dataset, URIRef(VOID + "rootResource"), URIRef(f"{base}id/actor/ans")))
     return description
+
+
+def _catalogue(graph: Graph, void: Graph) -> Graph:
+    """The description, with the labels the served graph gives the terms it names (classes,
+    properties, schemes), so that its pages show names rather than addresses."""
+    from rdflib import RDFS, SKOS, URIRef
+
+    from segur_kg.rdf_io import new_graph
+
+    out = new_graph()
+    for prefix, namespace in void.namespaces():
+        out.bind(prefix, namespace, override=False)
+    out += void
+    named = {term for triple in void for term in triple if isinstance(term, URIRef)}
+    for term in named:
+        for predicate in (RDFS.label, SKOS.prefLabel):
+            for value in graph.objects(term, predicate):
+                out.add((term, predicate, value))
+    return out
 
 
 def _service_description(graph: Graph, base: str) -> Graph:
