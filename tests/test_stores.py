@@ -201,7 +201,7 @@ def test_query_infer_needs_a_closure_in_the_store(tmp_path, run_cli):
     assert "segur-kg infer --store" in result.stderr
     assert run_cli("infer", "--store", f"oxigraph:{target}").returncode == 0
     answered = run_cli("query", "who-oversees-what", "--infer", "--store", f"oxigraph:{target}")
-    assert answered.returncode == 0 and "(14 rows)" in answered.stdout
+    assert answered.returncode == 0 and "(15 rows)" in answered.stdout
 
 
 @pytest.mark.parametrize("args, message", [
