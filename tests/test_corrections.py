@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as rdf_namespace
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from segur_kg.cli import main
 from segur_kg.rdf_io import load_dataset
@@ -213,8 +214,8 @@ def test_the_launch_of_mon_espace_sante_keeps_each_date_with_its_source(graph: G
     assert CONTRADICTION_11 <= sources(graph, disagreement)
     claims = {graph.value(c, segur("statedValue")): sources(graph, c)
               for c in graph.objects(disagreement, segur("hasClaim"))}
-    late_january = Literal("2022-01", datatype=XSD.gYearMonth)
-    third_february = Literal("2022-02-03", datatype=XSD.date)
+    late_january = Literal("2022-01", datatype=rdf_namespace.XSD.gYearMonth)
+    third_february = Literal("2022-02-03", datatype=rdf_namespace.XSD.date)
     assert "https://esante.gouv.fr/segur/transparence" in claims[late_january]
     assert ("https://www.klesiaprosocial.fr/you-go/i/72559812/mon-espace-sante-bilan-et-perspectives-un-apres-son-lancement"
             in claims[third_february])

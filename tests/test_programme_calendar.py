@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib import namespace as rdf_namespace
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from segur_kg.cli import main
 from segur_kg.rdf_io import load_dataset
@@ -25,7 +26,7 @@ MILESTONE = URIRef(SEGUR + "Milestone")
 ON_DATE = URIRef(SEGUR + "onDate")
 KIND = URIRef(SEGUR + "milestoneKind")
 ROW = URIRef(SEGUR + "researchRow")
-DATE_TYPES = {XSD.date, XSD.dateTime, XSD.gYearMonth, XSD.gYear}
+DATE_TYPES = {rdf_namespace.XSD.date, rdf_namespace.XSD.dateTime, rdf_namespace.XSD.gYearMonth, rdf_namespace.XSD.gYear}
 
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -179,7 +180,7 @@ def test_times_of_day_from_the_table_are_kept_in_paris_time(
              if hour}
     assert {row_id for row_id, _, _ in timed} >= {"R06", "G03", "G05", "G06", "G07", "G16"}
     for row_id, day, hour in sorted(timed):
-        value = Literal(f"{day}T{hour}:00", datatype=XSD.dateTime)
+        value = Literal(f"{day}T{hour}:00", datatype=rdf_namespace.XSD.dateTime)
         holders = [m for m in graph.subjects(ON_DATE, value) if (m, ROW, Literal(row_id)) in graph]
         assert holders, (row_id, day, hour)
         for milestone in holders:
@@ -192,7 +193,7 @@ def test_milestone_days_are_days_of_the_rows_they_cite(
     wrong = []
     for milestone in milestones(graph):
         value = the_date(graph, milestone)
-        if value.datatype not in (XSD.date, XSD.dateTime):
+        if value.datatype not in (rdf_namespace.XSD.date, rdf_namespace.XSD.dateTime):
             continue
         for row in graph.objects(milestone, ROW):
             days = {day for day, _ in row_dates(rows, str(row))}
@@ -226,7 +227,7 @@ def test_every_day_a_calendar_row_names_is_a_milestone_citing_it(
 
 def test_month_only_milestones_keep_the_month(graph: Graph) -> None:
     closes_4 = URIRef(ID + "milestone/sun-es-fenetre-4-cloture")
-    assert the_date(graph, closes_4) == Literal("2023-04", datatype=XSD.gYearMonth)
+    assert the_date(graph, closes_4) == Literal("2023-04", datatype=rdf_namespace.XSD.gYearMonth)
     assert {str(r) for r in graph.objects(closes_4, ROW)} == {"G18", "I09"}
 
 
