@@ -170,8 +170,9 @@ def test_deadlines_after_compares_a_day_with_a_time_of_day_on_the_day(
                         query_csv(capsys, "deadlines-after", "--param", "date=2023-04-15")}
     assert window_4 not in {row["milestone"] for row in
                             query_csv(capsys, "deadlines-after", "--param", "date=2023-05-01")}
-    # a value that is not a day finds nothing
-    assert query_csv(capsys, "deadlines-after", "--param", "date=2025") == []
+    # a value that is not a day is refused rather than answered with nothing
+    assert main(["query", "deadlines-after", "--param", "date=2025"]) == 2
+    assert "needs a date as YYYY-MM-DD" in capsys.readouterr().err
 
 
 def test_times_of_day_from_the_table_are_kept_in_paris_time(
@@ -289,3 +290,17 @@ def test_programme_calendar_lists_every_milestone_in_date_order(
     assert {row["wave"] for row in launch} == {ID + "wave/vague-2"}
     assert {row["corridor"] for row in launch} == {ID + "corridor/imagerie-medicale",
                                                    ID + "corridor/medecine-de-ville"}
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    ("notadate", "needs a date as YYYY-MM-DD"),
+    ("2025-1-1", "needs a date as YYYY-MM-DD"),
+    ("2025-02-30", "is not a day of the calendar"),
+])
+def test_deadlines_after_refuses_what_is_not_a_date(
+        value: str, reason: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # A date the query cannot compare would silently answer nothing.
+    assert main(["query", "deadlines-after", "--param", f"date={value}"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert reason in captured.err and "Traceback" not in captured.err

@@ -4,7 +4,7 @@ Header lines at the top of a query file:
 
     # fr: question en français
     # en: the question in English
-    # param NAME (iri|literal): description          (required)
+    # param NAME (iri|literal|date): description     (required; a date is YYYY-MM-DD)
     # param NAME (iri, optional): description        (left unbound when not given)
     # param NAME (literal, default=VALUE): description
     # example: NAME=VALUE [NAME=VALUE ...]
@@ -20,14 +20,14 @@ from pathlib import Path
 from segur_kg import paths
 from segur_kg.errors import SegurKgError
 
-PARAM_KINDS = ("iri", "literal")
+PARAM_KINDS = ("iri", "literal", "date")
 _PARAM = re.compile(r"^param\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*:?\s*(.*)$")
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # "iri" or "literal"
+    kind: str  # "iri", "literal" or "date"
     description: str = ""
     optional: bool = False
     default: str | None = None
@@ -80,7 +80,7 @@ def _parse_param(body: str, source: str, number: int) -> Param:
     if not match:
         raise SegurKgError(
             f"{source}:{number}: cannot read the param line; write "
-            "'# param NAME (iri|literal): description'"
+            "'# param NAME (iri|literal|date): description'"
         )
     name, spec, description = match.groups()
     options = [part.strip() for part in spec.split(",")]
@@ -88,7 +88,7 @@ def _parse_param(body: str, source: str, number: int) -> Param:
     if kind not in PARAM_KINDS:
         raise SegurKgError(
             f"{source}:{number}: parameter '{name}' has unknown type '{options[0]}'; "
-            "use iri or literal"
+            "use iri, literal or date"
         )
     optional, default = False, None
     for option in options[1:]:

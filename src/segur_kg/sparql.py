@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import rdflib.plugins.sparql
@@ -177,6 +178,21 @@ def _term(param: Param, value: str) -> Identifier:
     from rdflib import Literal, URIRef
 
     if param.kind == "literal":
+        return Literal(value)
+    if param.kind == "date":
+        # Bound as the text the query compares, once it is known to be a real day.
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise SegurKgError(
+                f"parameter '{param.name}' needs a date as YYYY-MM-DD, such as 2025-01-01, "
+                f"but got '{value}'"
+            )
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise SegurKgError(
+                f"parameter '{param.name}': '{value}' is not a day of the calendar; "
+                "give a real date as YYYY-MM-DD"
+            ) from None
         return Literal(value)
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
         iri = value
