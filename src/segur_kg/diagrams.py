@@ -139,10 +139,15 @@ def _header(name: str, lang: str, rankdir: str) -> list[str]:
 
 
 def _acronym(graph: Graph, node: URIRef) -> str:
+    return _first(graph, node, "acronym") or ""
+
+
+def _first(graph: Graph, node: URIRef, name: str) -> str | None:
+    """The first value (in sorted order, so always the same) of a segur: property, or None."""
     from rdflib import URIRef as _URIRef
 
-    values = sorted(str(value) for value in graph.objects(node, _URIRef(DEF + "acronym")))
-    return values[0] if values else ""
+    values = sorted(str(v) for v in graph.objects(node, _URIRef(DEF + name)))
+    return values[0] if values else None
 
 
 def _name(graph: Graph, node: URIRef, lang: str, width: int = 26) -> str:
@@ -265,11 +270,8 @@ def programme_overview(graph: Graph, lang: str, links: Linker | None = None) -> 
 
 
 def _wave_dates(graph: Graph, wave: URIRef, lang: str) -> list[str]:
-    from rdflib import URIRef
-
     def value(name: str) -> str | None:
-        values = sorted(str(v) for v in graph.objects(wave, URIRef(DEF + name)))
-        return values[0] if values else None
+        return _first(graph, wave, name)
 
     dates = []
     if value("launchDate"):
@@ -343,13 +345,6 @@ MILESTONE_COLOURS = {
     "meeting": "#00796b",
     "target-date": "#9e8c00",
 }
-
-
-def _first(graph: Graph, node: URIRef, name: str) -> str | None:
-    from rdflib import URIRef as _URIRef
-
-    values = sorted(str(v) for v in graph.objects(node, _URIRef(DEF + name)))
-    return values[0] if values else None
 
 
 def _when(value: str, lang: str) -> str:
