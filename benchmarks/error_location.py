@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from segur_kg.errors import SegurKgError  # noqa: E402
-from segur_kg.rdf_io import check_file  # noqa: E402
+from segur_kg.common.errors import SegurKgError  # noqa: E402
+from segur_kg.rdf.reading import check_file  # noqa: E402
 
 HEAD = '<https://example.org/a> <https://example.org/p> "'
 GOOD = HEAD + 'x" .\n'

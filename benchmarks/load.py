@@ -43,7 +43,7 @@ def start(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
 
 def named_queries() -> list[str]:
     sys.path.insert(0, str(ROOT / "src"))
-    from segur_kg.catalog import list_queries
+    from segur_kg.querying.catalog import list_queries
 
     # The fast questions without parameters (the benchmark measures the server, not rdflib).
     wanted = {"who-oversees-what", "core-services", "corridors", "platforms-and-audiences",

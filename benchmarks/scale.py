@@ -137,8 +137,8 @@ def run_child(args: argparse.Namespace, size: str, store: str, extension: Path |
 
 
 def child(args: argparse.Namespace, size: str, kind: str, file: str, workdir: str) -> int:
-    from segur_kg import sparql
-    from segur_kg.catalog import list_queries, parse_header
+    from segur_kg.querying import sparql
+    from segur_kg.querying.catalog import list_queries, parse_header
 
     files = [] if file == "-" else [Path(file)]
     run: dict[str, Any] = {"size": size, "store": kind}
@@ -195,7 +195,7 @@ def child(args: argparse.Namespace, size: str, kind: str, file: str, workdir: st
 
         if size not in args.no_validate.split(","):
             run.update(measure_validation(store))
-        from segur_kg.export import export
+        from segur_kg.publishing.export import export
 
         started = time.perf_counter()
         data = export("nt", store=store)
@@ -212,7 +212,7 @@ def child(args: argparse.Namespace, size: str, kind: str, file: str, workdir: st
 
 
 def measure_validation(store: Any) -> dict[str, Any]:
-    from segur_kg import validate
+    from segur_kg.checking import validate
 
     started = time.perf_counter()
     if store.name == "memory":  # as a user would: the files with the dataset

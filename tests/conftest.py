@@ -76,7 +76,7 @@ def repo_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def dataset():
     """The loaded dataset (ontology + data), as every command sees it."""
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.rdf.reading import load_dataset
 
     return load_dataset()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segur_kg import cache
-from segur_kg.rdf_io import load_dataset
-from segur_kg.serialize import serialize
+from segur_kg.rdf import cache
+from segur_kg.rdf.reading import load_dataset
+from segur_kg.rdf.serialize import serialize
 
 
 def test_the_cached_dataset_is_the_dataset_with_its_prefixes() -> None:

@@ -41,7 +41,7 @@ def test_every_export_parses_back_to_the_loaded_graph_and_its_description(
     from rdflib import Dataset, Graph
     from rdflib.compare import isomorphic
 
-    from segur_kg.describe import DESCRIPTION_GRAPH, describe, with_description
+    from segur_kg.publishing.describe import DESCRIPTION_GRAPH, describe, with_description
 
     result = run_cli("export", "--format", fmt)
     assert result.returncode == 0, result.stderr
@@ -64,7 +64,7 @@ def test_every_export_parses_back_to_the_loaded_graph_and_its_description(
 
 
 def test_nt_export_has_one_sorted_line_per_triple(run_cli, dataset) -> None:
-    from segur_kg.describe import with_description
+    from segur_kg.publishing.describe import with_description
 
     lines = run_cli("export", "--format", "nt").stdout.splitlines()
     assert len(lines) == len(with_description(dataset))
@@ -221,7 +221,7 @@ def test_closed_pipe_ends_quietly(repo_root: Path) -> None:
 
 
 def test_export_format_names_match_the_serializers() -> None:
-    from segur_kg.export import FORMATS
-    from segur_kg.serialize import EXPORT_FORMATS
+    from segur_kg.publishing.formats import FORMATS
+    from segur_kg.rdf.serialize import EXPORT_FORMATS
 
     assert set(FORMATS) == set(EXPORT_FORMATS)

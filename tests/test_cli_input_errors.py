@@ -137,7 +137,7 @@ def test_jsonld_context_import_inside_an_inline_context_is_refused(
 
 
 def test_jsonld_with_an_inline_context_is_accepted(tmp_path: Path) -> None:
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     doc = tmp_path / "inline.jsonld"
     doc.write_text(

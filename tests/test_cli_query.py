@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_clean_error
 
-from segur_kg.catalog import list_queries
+from segur_kg.querying.catalog import list_queries
 
 NAMED = [query.name for query in list_queries()]
 WITH_EXAMPLE = [query for query in list_queries() if query.examples]
@@ -186,7 +186,7 @@ def _labels_query(tmp_path: Path) -> Path:
 def test_csv_shows_labels_in_the_chosen_language(run_cli, tmp_path: Path, dataset) -> None:
     from rdflib import URIRef
 
-    from segur_kg.labels import label
+    from segur_kg.common.labels import label
 
     query = _labels_query(tmp_path)
     for lang in ("fr", "en"):
@@ -234,7 +234,7 @@ def test_every_format_gives_the_same_bytes_twice(run_cli, tmp_path: Path, fmt: s
 def test_label_falls_back_to_the_other_language_then_the_iri() -> None:
     from rdflib import RDFS, Graph, Literal, URIRef
 
-    from segur_kg.labels import label
+    from segur_kg.common.labels import label
 
     graph = Graph()
     only_en, bare = URIRef("http://x/en"), URIRef("http://x/bare")

@@ -159,7 +159,7 @@ def test_unknown_severity_in_the_table_names_the_line(run_cli, small_home: Path)
 def test_real_shapes_get_both_messages_and_a_severity_from_the_table() -> None:
     from rdflib.namespace import DCTERMS, SH
 
-    from segur_kg.shapes import load_shapes, read_requirements
+    from segur_kg.checking.shapes import load_shapes, read_requirements
 
     table = read_requirements()
     shapes = load_shapes()

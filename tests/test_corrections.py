@@ -13,7 +13,7 @@ from rdflib import namespace as rdf_namespace
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from segur_kg.cli import main
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/segur/id/"
@@ -121,7 +121,7 @@ def test_the_four_new_categories_of_wave_2_stay_in_wave_2_only(graph: Graph) -> 
 def test_requirements_r11_and_r14_ask_for_at_least_one_wave() -> None:
     from rdflib.namespace import SH
 
-    from segur_kg.shapes import read_requirements
+    from segur_kg.checking.shapes import read_requirements
 
     requirements = read_requirements()
     for rid in ("R-11", "R-14"):
@@ -137,7 +137,7 @@ def test_requirements_r11_and_r14_ask_for_at_least_one_wave() -> None:
 
 
 def test_a_category_and_a_corridor_in_two_waves_are_valid(tmp_path: Path) -> None:
-    from segur_kg.validate import validate_files
+    from segur_kg.checking.validate import validate_files
 
     for rid in ("R-11", "R-14"):
         fixture = REPO_ROOT / "tests" / "fixtures" / "shapes" / f"{rid}-valid.ttl"
@@ -309,7 +309,7 @@ FACT_FILES = ["actors", "corridors", "funding", "groups", "messaging", "nos-link
 
 @pytest.mark.parametrize("name", FACT_FILES)
 def test_english_labels_and_texts_of_the_data_avoid_calques(name: str) -> None:
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     found = [(str(s), str(v)) for s, _, v in parse_file(REPO_ROOT / "data" / f"{name}.ttl")
              if isinstance(v, Literal) and v.language == "en"

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, cli_env
 
-from segur_kg import atomic
+from segur_kg.common import atomic
 from segur_kg.stores import oxigraph
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE {?s ?p ?o}"

@@ -70,8 +70,8 @@ def test_description_states_titles_licence_version_and_publisher(run_cli, repo_r
 
 
 def test_every_export_format_has_a_distribution_with_its_media_type(run_cli) -> None:
-    from segur_kg.describe import MEDIA_TYPES, distributions
-    from segur_kg.export import FORMATS, TABLE_FORMAT
+    from segur_kg.publishing.describe import MEDIA_TYPES, distributions
+    from segur_kg.publishing.formats import FORMATS, TABLE_FORMAT
 
     assert {*FORMATS, TABLE_FORMAT} <= set(MEDIA_TYPES), "give every export format a media type"
     described = _described(run_cli)
@@ -89,7 +89,7 @@ def test_every_export_format_has_a_distribution_with_its_media_type(run_cli) -> 
 
 
 def test_link_sets_count_the_links_to_each_nos_scheme(run_cli, dataset) -> None:
-    from segur_kg.describe import nos_schemes
+    from segur_kg.publishing.counts import nos_schemes
 
     described = _described(run_cli)
     schemes = set(nos_schemes())
@@ -107,7 +107,7 @@ def test_link_sets_count_the_links_to_each_nos_scheme(run_cli, dataset) -> None:
 
 
 def test_a_new_link_in_the_data_shows_in_its_link_set(run_cli, repo_copy: Path) -> None:
-    from segur_kg.describe import nos_schemes
+    from segur_kg.publishing.counts import nos_schemes
 
     schemes = nos_schemes()
     regions = [s for s in schemes if "TRE_R30" in str(s)]

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import REPO_ROOT, assert_clean_error
 
-from segur_kg.docs import MARKER, build_site
+from segur_kg.publishing.docs import MARKER, build_site
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 SVG = "{http://www.w3.org/2000/svg}svg"
@@ -190,8 +190,8 @@ def test_the_diagrams_are_svg_with_their_labels(site: Path) -> None:
 
 
 def test_the_calendar_lists_the_milestones_of_the_graph_year_by_year(site: Path) -> None:
-    from segur_kg.diagrams import calendar_entries
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.publishing.diagrams import calendar_entries
+    from segur_kg.rdf.reading import load_dataset
 
     calendar = _svg(site / "diagrams/programme-calendar.svg")
     entries = calendar_entries(load_dataset(), "fr")
@@ -320,10 +320,10 @@ def test_chromium_renders_pages_with_their_diagrams(site: Path, tmp_path: Path, 
                          ids=lambda p: p.stem)
 def test_the_pictures_in_docs_images_are_those_the_graph_draws_now(picture: Path) -> None:
     # The README shows these pictures: they must not drift from the data.
-    from segur_kg.diagrams import dot_source, render
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.publishing.diagrams import dot_source, render
+    from segur_kg.rdf.reading import load_dataset
 
     drawn = render(dot_source(load_dataset(), picture.stem, "en"))
     assert drawn == picture.read_bytes(), (
-        f"run: python -m segur_kg.diagrams {picture.stem} --lang en -o {picture} "
+        f"run: python -m segur_kg.publishing.diagrams {picture.stem} --lang en -o {picture} "
         "(and the .png)")

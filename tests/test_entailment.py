@@ -1,7 +1,7 @@
 """Inference at scale gives what the full OWL 2 RL closure gives.
 
 The proof treats the programme's data as if it were bulk data: the vocabulary alone is closed
-with owlrl, the data only goes through the entailment rules of segur_kg.entailment, and the
+with owlrl, the data only goes through the entailment rules of segur_kg.reasoning.entailment, and the
 result is compared with owlrl's closure of vocabulary + data, triple by triple and on every
 competency question."""
 
@@ -12,11 +12,12 @@ import re
 import pytest
 from rdflib import OWL
 
-from segur_kg import sparql
-from segur_kg.catalog import list_queries
-from segur_kg.entailment import closure_with, entailed_lines, schema_of
-from segur_kg.inference import closure, inferred_dataset
-from segur_kg.rdf_io import load_dataset, load_ontology, new_graph
+from segur_kg.querying import sparql
+from segur_kg.querying.catalog import list_queries
+from segur_kg.rdf.namespaces import new_graph
+from segur_kg.rdf.reading import load_dataset, load_ontology
+from segur_kg.reasoning.entailment import closure_with, entailed_lines, schema_of
+from segur_kg.reasoning.inference import closure, inferred_dataset
 
 QUERIES = list_queries()
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -88,8 +89,8 @@ def test_rules_follow_subclasses_subproperties_inverses_domains_and_ranges():
 
 
 def test_on_a_synthetic_extension_the_scaled_closure_is_the_full_closure(tmp_path):
-    from segur_kg.rdf_io import parse_file
-    from segur_kg.synth import generate
+    from segur_kg.rdf.reading import parse_file
+    from segur_kg.sources.synth import generate
 
     generate(3000, 11, tmp_path / "extension.nt")
     extension = parse_file(tmp_path / "extension.nt")

@@ -43,7 +43,7 @@ def answer(capsys: pytest.CaptureFixture[str], *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def data() -> Graph:
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.rdf.reading import load_dataset
 
     return load_dataset()
 
@@ -51,7 +51,7 @@ def data() -> Graph:
 @pytest.fixture(scope="module")
 def embedded(data: Graph) -> Graph:
     """The description as an export carries it."""
-    from segur_kg.describe import describe
+    from segur_kg.publishing.describe import describe
 
     return describe(data)
 
@@ -65,7 +65,7 @@ def results(report) -> list[tuple[str, str, str, str, str]]:  # noqa: ANN001
 
 @pytest.fixture(scope="module")
 def dataset_results() -> list[tuple[str, str, str, str, str]]:
-    from segur_kg.validate import validate_dataset
+    from segur_kg.checking.validate import validate_dataset
 
     return results(validate_dataset(lang="en"))
 
@@ -73,7 +73,7 @@ def dataset_results() -> list[tuple[str, str, str, str, str]]:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_export_validates_with_no_violation(
         fmt: str, tmp_path: Path, dataset_results, capsys) -> None:
-    from segur_kg.validate import validate_files
+    from segur_kg.checking.validate import validate_files
 
     path = export_file(tmp_path, fmt, capsys)
     assert str(DATASET).encode() in path.read_bytes(), "the export carries no description"
@@ -91,7 +91,7 @@ def test_every_export_validates_with_no_violation(
 def test_an_export_closed_under_inference_validates_too(fmt: str, tmp_path: Path, capsys) -> None:
     # Inferred super-properties must not break the shapes: an acronym is no language-tagged
     # alternative label, and a reading note is no second skos:note in the same language.
-    from segur_kg.validate import validate_files
+    from segur_kg.checking.validate import validate_files
 
     path = tmp_path / f"inferred.{EXTENSION.get(fmt, fmt)}"
     assert main(["export", "--infer", "--format", fmt, "-o", str(path)]) == 0, \
@@ -103,9 +103,9 @@ def test_an_export_closed_under_inference_validates_too(fmt: str, tmp_path: Path
 
 @pytest.mark.parametrize("standalone", [True, False])
 def test_the_description_alone_conforms(data: Graph, tmp_path: Path, standalone: bool) -> None:
-    from segur_kg.describe import describe
-    from segur_kg.serialize import serialize
-    from segur_kg.validate import validate_files
+    from segur_kg.checking.validate import validate_files
+    from segur_kg.publishing.describe import describe
+    from segur_kg.rdf.serialize import serialize
 
     path = tmp_path / "description.ttl"
     path.write_bytes(serialize(describe(data, standalone=standalone), "ttl"))
@@ -143,7 +143,7 @@ def test_the_embedded_description_says_nothing_about_the_programme_resources(
     touched = {term for triple in embedded for term in triple if term in resources}
     assert touched == set()
     # The standalone description may give an example resource: it is not loaded with the data.
-    from segur_kg.describe import describe
+    from segur_kg.publishing.describe import describe
 
     assert (DATASET, URIRef("http://rdfs.org/ns/void#exampleResource"), None) in describe(
         data, standalone=True)
@@ -183,7 +183,7 @@ def test_round_trip_through_oxigraph_gives_the_same_actor_involvement(
 
 def test_no_competency_question_sees_the_description_of_a_loaded_export(
         tmp_path: Path, capsys) -> None:
-    from segur_kg.catalog import list_queries
+    from segur_kg.querying.catalog import list_queries
 
     path = export_file(tmp_path, "ttl", capsys)
     store = f"oxigraph:{tmp_path / 'store'}"
@@ -237,7 +237,7 @@ def minted(*graphs: Graph) -> list[str]:
 
 
 def test_every_minted_iri_dereferences(server: str, data: Graph, embedded: Graph) -> None:
-    from segur_kg.describe import describe
+    from segur_kg.publishing.describe import describe
 
     iris = minted(data, embedded, describe(data, standalone=True))
     assert any(iri.startswith(str(DATASET)) for iri in iris)

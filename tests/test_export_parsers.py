@@ -36,14 +36,14 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def dataset():
     """What the RDF exports publish: the loaded graph and its VoID + DCAT description."""
-    from segur_kg.describe import with_description
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.publishing.describe import with_description
+    from segur_kg.rdf.reading import load_dataset
 
     return with_description(load_dataset())
 
 
 def _ours(path: Path):
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     return parse_file(path)
 

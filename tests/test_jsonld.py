@@ -23,7 +23,7 @@ def context(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def exported() -> dict:
-    from segur_kg.export import export
+    from segur_kg.publishing.export import export
 
     return json.loads(export("jsonld"))
 
@@ -63,7 +63,7 @@ def test_object_properties_are_iris_and_repeatable_ones_are_sets(context, datase
     from rdflib import OWL, RDF, Graph, URIRef
     from rdflib.namespace import SH
 
-    from segur_kg.paths import shapes_dir
+    from segur_kg.common.paths import shapes_dir
 
     shapes = Graph().parse(shapes_dir() / "segur-shapes.ttl")
     single = {str(shapes.value(s, SH.path)) for s, c in shapes.subject_objects(SH.maxCount)
@@ -115,7 +115,7 @@ def test_export_reads_like_plain_json(exported) -> None:
 def test_export_round_trips_to_the_turtle_graph(run_cli, tmp_path: Path) -> None:
     from rdflib.compare import isomorphic
 
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     for fmt in ("jsonld", "ttl"):
         assert run_cli("export", "--format", fmt, "-o", str(tmp_path / f"g.{fmt}")).returncode == 0
@@ -166,7 +166,7 @@ def test_services_frame_gives_core_services_with_their_developers(run_cli) -> No
 
 
 def test_frame_output_is_reproducible_and_loads_back(run_cli, tmp_path: Path) -> None:
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     first = run_cli("export", "--format", "jsonld", "--frame", "waves", PYTHONHASHSEED="1")
     second = run_cli("export", "--format", "jsonld", "--frame", "waves", PYTHONHASHSEED="2")
@@ -193,7 +193,7 @@ def test_frame_with_another_format_is_refused(run_cli) -> None:
 
 
 def test_the_shipped_context_iri_is_resolved_from_the_shipped_file(tmp_path: Path) -> None:
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     doc = tmp_path / "linked.jsonld"
     doc.write_text(json.dumps({
@@ -220,8 +220,8 @@ def test_remote_context_is_refused_and_nothing_connects(
 
 
 def test_lookalike_of_the_shipped_iri_is_refused(listening_socket, tmp_path: Path) -> None:
-    from segur_kg.errors import SegurKgError
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.common.errors import SegurKgError
+    from segur_kg.rdf.reading import parse_file
 
     doc = tmp_path / "http.jsonld"
     doc.write_text(json.dumps({"@context": CONTEXT_IRI.replace("https:", "http:"),
@@ -267,8 +267,8 @@ def test_local_context_file_is_never_read(run_cli, tmp_path: Path, reference: st
 
 
 def test_import_of_a_local_file_is_never_read(tmp_path: Path) -> None:
-    from segur_kg.errors import SegurKgError
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.common.errors import SegurKgError
+    from segur_kg.rdf.reading import parse_file
 
     secret = tmp_path / "secret.jsonld"
     thread = _watched_fifo(secret)

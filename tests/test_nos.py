@@ -9,9 +9,9 @@ import pytest
 from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from segur_kg.nos import concept_iri, read_code_system, to_skos
-from segur_kg.rdf_io import load_dataset
-from segur_kg.serialize import serialize
+from segur_kg.rdf.reading import load_dataset
+from segur_kg.rdf.serialize import serialize
+from segur_kg.sources.nos import concept_iri, read_code_system, to_skos
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOS_SOURCES = sorted((REPO_ROOT / "sources" / "nos").glob("CodeSystem-*.ttl"))

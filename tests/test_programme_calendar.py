@@ -16,7 +16,7 @@ from rdflib import namespace as rdf_namespace
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from segur_kg.cli import main
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "sources" / "programme-facts.md"

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from segur_kg.cli import main
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/segur/id/"

@@ -13,7 +13,7 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from segur_kg.cli import main
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "data" / name for name in ("schemes.ttl", "legal-texts.ttl", "referencing.ttl")]
@@ -402,7 +402,7 @@ def test_referencing_steps_query_gives_prerequisites_steps_in_order_and_package(
 
 
 def test_shapes_report_nothing_on_these_files_but_what_the_sources_leave_undated(own) -> None:
-    from segur_kg.validate import validate_dataset
+    from segur_kg.checking.validate import validate_dataset
 
     report = validate_dataset()
     mine = {str(x) for x in own.subjects()}

@@ -21,9 +21,9 @@ import pytest
 from conftest import REPO_ROOT, assert_clean_error, assert_no_connection, cli_env
 from test_server_protocol import start_server
 
-from segur_kg import confinement, query_text
-from segur_kg.errors import SegurKgError
-from segur_kg.rdf_io import load_dataset
+from segur_kg.common.errors import SegurKgError
+from segur_kg.querying import confinement, query_text
+from segur_kg.rdf.reading import load_dataset
 from segur_kg.server import safety
 from segur_kg.server.workers import Pool
 

@@ -206,7 +206,7 @@ _:c fhir:code [ fhir:v "C" ] .
 
 
 def test_nos_import_reads_a_deep_hierarchy(tmp_path: Path) -> None:
-    from segur_kg.nos import read_code_system, to_skos
+    from segur_kg.sources.nos import read_code_system, to_skos
 
     depth = 3000
     body = "  fhir:concept ( _:c0 ) .\n" + "".join(
@@ -245,7 +245,7 @@ def test_an_error_on_the_last_of_80001_lines_is_located(run_cli, tmp_path: Path)
 
 
 def test_a_term_longer_than_the_parser_reads_names_its_line(run_cli, tmp_path: Path) -> None:
-    from segur_kg.rdf_io import MAX_TERM_BYTES
+    from segur_kg.rdf.reading import MAX_TERM_BYTES
 
     bad = write(tmp_path, "huge.nt",
                 GOOD * 2 + f'<{EX}a> <{EX}p> "' + "x" * (MAX_TERM_BYTES + 1) + '" .\n')
@@ -255,7 +255,7 @@ def test_a_term_longer_than_the_parser_reads_names_its_line(run_cli, tmp_path: P
 
 
 def test_the_first_long_line_is_found_across_read_blocks(tmp_path: Path) -> None:
-    from segur_kg.rdf_io import MAX_TERM_BYTES, _first_long_line
+    from segur_kg.rdf.reading import MAX_TERM_BYTES, _first_long_line
 
     short = b"y" * (MAX_TERM_BYTES - 10) + b"\n"  # spans many blocks, but fits
     path = tmp_path / "lines.nt"
@@ -280,8 +280,8 @@ def test_a_jsonld_id_with_a_space_is_refused(run_cli, tmp_path: Path, command: s
 
 
 def test_a_relative_jsonld_id_with_a_space_names_the_resolved_iri(tmp_path: Path) -> None:
-    from segur_kg.errors import SegurKgError
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.common.errors import SegurKgError
+    from segur_kg.rdf.reading import parse_file
 
     bad = write(tmp_path, "relative.jsonld", f'{{"@id": "a b", "{EX}p": "x"}}\n')
     with pytest.raises(SegurKgError) as error:
@@ -301,8 +301,8 @@ def test_a_relative_jsonld_id_with_a_space_names_the_resolved_iri(tmp_path: Path
 ])
 def test_jsonld_that_pyld_would_read_wrongly_is_refused(tmp_path: Path, text: str,
                                                         token: str | None, message: str) -> None:
-    from segur_kg.errors import SegurKgError
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.common.errors import SegurKgError
+    from segur_kg.rdf.reading import parse_file
 
     bad = write(tmp_path, "bad.jsonld", text)
     with pytest.raises(SegurKgError) as error:
@@ -314,7 +314,7 @@ def test_jsonld_that_pyld_would_read_wrongly_is_refused(tmp_path: Path, text: st
 def test_an_escaped_backslash_before_u_is_not_a_surrogate(tmp_path: Path) -> None:
     from rdflib import Literal
 
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     path = write(tmp_path, "ok.jsonld", f'{{"@id": "{EX}a", "{EX}p": "x\\\\ud800 \\ud83d\\ude00"}}')
     [(_, _, value)] = parse_file(path)
@@ -339,9 +339,9 @@ def test_an_ill_typed_boolean_is_one_error_line_with_its_own_value(
 def test_a_store_holding_what_the_reader_refuses_is_named_in_the_error(tmp_path: Path) -> None:
     import pyoxigraph
 
-    from segur_kg.errors import SegurKgError
+    from segur_kg.checking.validate import validate_store
+    from segur_kg.common.errors import SegurKgError
     from segur_kg.stores.oxigraph import OxigraphStore
-    from segur_kg.validate import validate_store
 
     # A store filled before load checked literals.
     folder = tmp_path / "store"
@@ -364,7 +364,7 @@ def test_valid_files_give_the_same_triples_as_before(tmp_path: Path) -> None:
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     text = PREFIXES + f"""@prefix ex: <{EX}> .
 @base <{EX}base/> .

@@ -7,8 +7,8 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from segur_kg.rdf_io import load_dataset
-from segur_kg.regions import read_current_regions, regions_turtle
+from segur_kg.rdf.reading import load_dataset
+from segur_kg.sources.regions import read_current_regions, regions_turtle
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOS_FILE = REPO_ROOT / "sources" / "nos" / "CodeSystem-TRE-R30-RegionOM.ttl"

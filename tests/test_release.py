@@ -53,7 +53,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_release_holds_every_file_and_sha256sum_verifies_them(
     built: Path, repo_root: Path, version: str
 ) -> None:
-    from segur_kg.describe import distributions
+    from segur_kg.publishing.describe import distributions
 
     folder = built
     assert folder.name == f"segur-kg-{version}"
@@ -90,7 +90,7 @@ def test_release_exports_are_the_graph_with_its_description(
 ) -> None:
     from rdflib.compare import isomorphic
 
-    from segur_kg.describe import describe
+    from segur_kg.publishing.describe import describe
 
     folder = built
     exported = Graph().parse(folder / "segur-kg.nt", format="nt")
@@ -106,7 +106,7 @@ def test_release_exports_are_the_graph_with_its_description(
 def test_release_description_states_size_and_checksum_of_each_export(
     built: Path, version: str
 ) -> None:
-    from segur_kg.describe import RELEASE_BASE, distributions
+    from segur_kg.publishing.describe import RELEASE_BASE, distributions
 
     folder = built
     description = Graph().parse(folder / "description.ttl", format="turtle")

@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 
 ID = "https://w3id.org/segur/id/"
 SEGUR = "https://w3id.org/segur/def/"

@@ -11,8 +11,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from test_server_protocol import Running, start_server
 
-from segur_kg import sparql
-from segur_kg.catalog import list_queries
+from segur_kg.querying import sparql
+from segur_kg.querying.catalog import list_queries
 from segur_kg.server.pages import example_text
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -30,7 +30,7 @@ def server(tmp_path_factory) -> Iterator[Running]:
 @pytest.fixture(scope="module")
 def graph():
     # The graph `segur-kg query --infer` runs on.
-    from segur_kg.inference import inferred_dataset
+    from segur_kg.reasoning.inference import inferred_dataset
 
     return inferred_dataset()
 

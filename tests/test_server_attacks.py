@@ -542,7 +542,7 @@ def test_stopping_the_server_during_a_query_logs_no_traceback(tmp_path_factory):
                                   "https://user:secret@w3id.org/segur/", "ftp://w3id.org/",
                                   "https://w3id.org/segur/?x", "https://w3id.org/\x7f/"])
 def test_a_base_iri_that_would_break_links_or_headers_is_refused(base):
-    from segur_kg.errors import SegurKgError
+    from segur_kg.common.errors import SegurKgError
     from segur_kg.server import check
     from segur_kg.server.app import Settings
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 from segur_kg.server.workers import Busy, Overrun, Pool
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

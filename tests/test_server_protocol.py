@@ -228,8 +228,8 @@ def test_roqet_queries_the_endpoint(server):
 
 
 def test_named_query_examples_on_the_query_page_give_the_command_s_answers(server):
-    from segur_kg import catalog, sparql
-    from segur_kg.inference import inferred_dataset
+    from segur_kg.querying import catalog, sparql
+    from segur_kg.reasoning.inference import inferred_dataset
     from segur_kg.server.pages import example_text
 
     graph = inferred_dataset()

@@ -12,10 +12,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
 
-from segur_kg import paths
-from segur_kg.rdf_io import parse_file
-from segur_kg.shapes import Requirement, load_shapes, read_requirements, shape_files
-from segur_kg.validate import Report, validate_dataset, validate_files
+from segur_kg.checking.shapes import Requirement, load_shapes, read_requirements, shape_files
+from segur_kg.checking.validate import Report, validate_dataset, validate_files
+from segur_kg.common import paths
+from segur_kg.rdf.reading import parse_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 SHACL_SHACL = Path(pyshacl.__file__).resolve().parent / "assets" / "shacl-shacl.ttl"

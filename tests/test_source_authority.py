@@ -25,7 +25,7 @@ def authority(name: str) -> URIRef:
 
 @pytest.fixture(scope="module")
 def graph() -> Graph:
-    from segur_kg.rdf_io import load_dataset
+    from segur_kg.rdf.reading import load_dataset
 
     return load_dataset()
 
@@ -33,7 +33,7 @@ def graph() -> Graph:
 @pytest.fixture(scope="module")
 def sources_file() -> Graph:
     """data/sources.ttl alone: the sources this file declares."""
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     return parse_file(REPO_ROOT / "data" / "sources.ttl")
 
@@ -133,7 +133,7 @@ def test_public_bodies_and_the_ans_are_official_sources(graph: Graph) -> None:
 
 
 def test_the_three_nos_terminologies_are_official_sources(graph: Graph) -> None:
-    from segur_kg.describe import nos_schemes
+    from segur_kg.publishing.counts import nos_schemes
 
     schemes = nos_schemes()
     assert len(schemes) == 3
@@ -146,7 +146,7 @@ def test_the_three_nos_terminologies_are_official_sources(graph: Graph) -> None:
 
 
 def test_every_nos_concept_and_scheme_cites_its_terminology(graph: Graph) -> None:
-    from segur_kg.describe import nos_schemes
+    from segur_kg.publishing.counts import nos_schemes
 
     for scheme in nos_schemes():
         concepts = set(graph.subjects(SKOS.inScheme, scheme))

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, assert_clean_error
 
-from segur_kg import sparql
-from segur_kg.catalog import list_queries
 from segur_kg.cli import main
+from segur_kg.querying import sparql
+from segur_kg.querying.catalog import list_queries
 from segur_kg.stores import Store, open_store
 
 QUERIES = list_queries()
@@ -151,7 +151,7 @@ def test_command_prints_the_expected_answer_from_every_store(
 
 
 def test_stores_hold_the_same_triples(stores: dict[str, Store]):
-    from segur_kg.serialize import serialize
+    from segur_kg.rdf.serialize import serialize
 
     memory = serialize(stores["memory"].graph(), "nt")
     assert serialize(stores["oxigraph"].graph(), "nt") == memory

@@ -15,10 +15,10 @@ from conftest import assert_clean_error
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 
-from segur_kg import synth
-from segur_kg.catalog import parse_header
-from segur_kg.rdf_io import load_dataset, parse_file
-from segur_kg.validate import validate_files
+from segur_kg.checking.validate import validate_files
+from segur_kg.querying.catalog import parse_header
+from segur_kg.rdf.reading import load_dataset, parse_file
+from segur_kg.sources import synth
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEGUR = "https://w3id.org/segur/def/"

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from segur_kg.errors import SegurKgError
-from segur_kg.shacl_engines import DEFAULT_ENGINE, ENGINES
-from segur_kg.validate import (
+from segur_kg.checking.engines import DEFAULT_ENGINE, ENGINES
+from segur_kg.checking.validate import (
     REPORT_FORMATS,
     Report,
     render,
@@ -18,6 +17,7 @@ from segur_kg.validate import (
     validate_files,
     validate_graph,
 )
+from segur_kg.common.errors import SegurKgError
 
 FIXTURES = sorted((Path(__file__).resolve().parent / "fixtures" / "shapes").glob("R-*.ttl"))
 PREFIXES = """@prefix segur:   <https://w3id.org/segur/def/> .
@@ -124,7 +124,7 @@ def test_both_engines_report_the_same_on_an_extension_checked_with_the_dataset(
 
 
 def test_both_engines_validate_a_whole_graph_as_they_validate_its_files(tmp_path: Path) -> None:
-    from segur_kg.rdf_io import load_dataset, parse_file
+    from segur_kg.rdf.reading import load_dataset, parse_file
 
     extension = write(tmp_path, "extension.ttl", EXTENSION)
     for engine in ENGINES:

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from segur_kg.rdf_io import load_dataset
+from segur_kg.rdf.reading import load_dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEGUR = "https://w3id.org/segur/def/"

@@ -11,21 +11,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
-from segur_kg.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, SegurKgError
+from segur_kg.common.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, SegurKgError
 
 EXIT_BROKEN_PIPE = 141
 LANGS = ("fr", "en")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from segur_kg.confinement import DEFAULT_MAX_MEMORY, format_size
-    from segur_kg.export import CHOICES as EXPORT_FORMATS
-    from segur_kg.export import TABLE_LANGS
-    from segur_kg.formatting import RESULT_FORMATS
-    from segur_kg.stats import STATS_FORMATS
-    from segur_kg.validate import DEFAULT_ENGINE, ENGINES, REPORT_FORMATS
+    from segur_kg.checking.validate import DEFAULT_ENGINE, ENGINES, REPORT_FORMATS
+    from segur_kg.publishing.formats import CHOICES as EXPORT_FORMATS
+    from segur_kg.publishing.formats import TABLE_LANGS
+    from segur_kg.publishing.stats import STATS_FORMATS
+    from segur_kg.querying.confinement import DEFAULT_MAX_MEMORY, format_size
+    from segur_kg.querying.formatting import RESULT_FORMATS
 
     parser = argparse.ArgumentParser(
         prog="segur-kg",
@@ -216,7 +217,7 @@ def _dispatch(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from segur_kg.metadata import metadata
+        from segur_kg.common.metadata import metadata
 
         _write(f"segur-kg {metadata().version}\n")
         return EXIT_OK
@@ -245,7 +246,7 @@ def _dispatch(argv: list[str] | None) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    from segur_kg import catalog
+    from segur_kg.querying import catalog
 
     if args.list:
         _write(_list_queries(catalog.list_queries(), args.lang))
@@ -263,8 +264,8 @@ def _query(args: argparse.Namespace) -> int:
     if args.timeout < 0:
         raise SegurKgError(f"--timeout {args.timeout:g} is negative; give seconds, 0 for no limit")
 
-    from segur_kg import confinement, formatting, sparql
-    from segur_kg.query_text import canonical
+    from segur_kg.querying import confinement, formatting, sparql
+    from segur_kg.querying.query_text import canonical
     from segur_kg.stores import is_remote
 
     bindings = sparql.bind_params(named, _pairs(args.param))
@@ -323,7 +324,7 @@ def _list_queries(queries: list, lang: str) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from segur_kg import validate
+    from segur_kg.checking import validate
 
     if args.store != "memory":
         if args.files or args.with_dataset:
@@ -341,23 +342,31 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from segur_kg.export import check_options, check_output, export, write_output
+    from segur_kg.publishing.export import check_options, check_output, export_to, output_file
 
     check_options(args.format, args.frame, args.table, args.lang)
     if args.output is not None:
         check_output(args.output)  # fail before the slow part
     with _open_store(args) as store:
-        data = export(args.format, args.infer, frame=args.frame, table=args.table,
-                      lang=args.lang, store=store)
-    if args.output is None:
-        _write_bytes(data)
-    else:
-        write_output(args.output, data)
+        options = {"frame": args.frame, "table": args.table, "lang": args.lang, "store": store}
+        if args.output is None:
+            sys.stdout.flush()
+            try:
+                export_to(_Stdout(), args.format, args.infer, **options)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise SegurKgError(f"cannot write the export ({exc.strerror}); free space or "
+                                   "write to a file with -o") from None
+        else:
+            with output_file(args.output) as stream:
+                export_to(stream, args.format, args.infer, **options)
     return EXIT_OK
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from segur_kg import stats
+    from segur_kg.publishing import stats
 
     with _open_store(args) as store:
         _write(stats.render(stats.compute(store.graph()), args.format))
@@ -379,7 +388,7 @@ def _seconds(text: str) -> float:
 
 
 def _memory(text: str) -> int:
-    from segur_kg.confinement import parse_size
+    from segur_kg.querying.confinement import parse_size
 
     try:
         return parse_size(text)
@@ -389,6 +398,24 @@ def _memory(text: str) -> int:
 
 def _write(text: str) -> None:
     _write_bytes(text.encode("utf-8"))
+
+
+class _Stdout:
+    """Standard output as a binary stream whose write() writes everything or raises."""
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            written = sys.stdout.buffer.write(view)
+            view = view[written:]
+        return len(data)
+
+    def writelines(self, lines: Iterable[bytes]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        sys.stdout.buffer.flush()
 
 
 def _write_bytes(data: bytes) -> None:
@@ -410,8 +437,8 @@ def _write_bytes(data: bytes) -> None:
 
 
 def _nos_import(args: argparse.Namespace) -> int:
-    from segur_kg.nos import import_files
-    from segur_kg.paths import display
+    from segur_kg.common.paths import display
+    from segur_kg.sources.nos import import_files
 
     for written in import_files(args.files, args.output):
         print(f"wrote {display(written)}", file=sys.stderr)
@@ -421,8 +448,8 @@ def _nos_import(args: argparse.Namespace) -> int:
 def _publishing(args: argparse.Namespace) -> int:
     """describe, release and diff."""
     if args.command == "describe":
-        from segur_kg.describe import describe, render
-        from segur_kg.export import check_output, write_output
+        from segur_kg.publishing.describe import describe, render
+        from segur_kg.publishing.export import check_output, write_output
 
         if args.output is not None:
             check_output(args.output)
@@ -435,13 +462,13 @@ def _publishing(args: argparse.Namespace) -> int:
             write_output(args.output, data)
         return EXIT_OK
     if args.command == "release":
-        from segur_kg.release import CHECKSUMS, build
+        from segur_kg.publishing.release import CHECKSUMS, build
 
         target = build(args.output, args.force, args.base_url)
         _write((target / CHECKSUMS).read_text(encoding="utf-8"))
         print(f"wrote {target}", file=sys.stderr)
         return EXIT_OK
-    from segur_kg.diff import run
+    from segur_kg.publishing.diff import run
 
     text, differs = run(args.old, args.new, args.format, args.lang)
     _write(text)
@@ -449,7 +476,7 @@ def _publishing(args: argparse.Namespace) -> int:
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from segur_kg.docs import build_site
+    from segur_kg.publishing.docs import build_site
 
     summary = build_site(args.output, args.lang)
     _write(f"wrote {summary.pages} pages ({summary.resources} resources, {summary.classes} "
@@ -483,8 +510,8 @@ def _fill_store(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from segur_kg import synth
-    from segur_kg.paths import display
+    from segur_kg.common.paths import display
+    from segur_kg.sources import synth
 
     scale, seed = synth.parse_scale(args.scale), synth.parse_seed(args.seed)
     summary = synth.generate(scale, seed, synth.check_output(args.output))

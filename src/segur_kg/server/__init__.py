@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from segur_kg.errors import SegurKgError
+from segur_kg.common.errors import SegurKgError
 from segur_kg.server.app import MAX_TARGET_BYTES, GuardedH11Protocol, Server, Settings, build_app
 
 __all__ = ["Settings", "serve"]

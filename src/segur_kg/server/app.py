@@ -103,7 +103,7 @@ class Server:
 
     def __init__(self, settings: Settings, graph: Graph, base: str, local: str,
                  engine: Any = None) -> None:
-        from segur_kg.catalog import list_queries
+        from segur_kg.querying.catalog import list_queries
 
         self.settings = settings
         self.graph = graph
@@ -155,7 +155,7 @@ class Server:
     def serialized(self, name: str, graph: Any, key: str) -> Response:
         """`graph` (or the graph it returns when called) in format `key`, serialized once per
         name and format."""
-        from segur_kg.serialize import serialize
+        from segur_kg.rdf.serialize import serialize
 
         cached = self.documents.get((name, key))
         if cached is None:
@@ -409,7 +409,7 @@ def _description(graph: Graph, iri: str) -> Graph:
     to it."""
     from rdflib import BNode, URIRef
 
-    from segur_kg.rdf_io import new_graph
+    from segur_kg.rdf.namespaces import new_graph
 
     node = URIRef(iri)
     out = new_graph()
@@ -434,7 +434,7 @@ def _description(graph: Graph, iri: str) -> Graph:
 def _void(graph: Graph, base: str) -> Graph:
     from rdflib import URIRef
 
-    from segur_kg.describe import DATASET_IRI, VOID, describe
+    from segur_kg.publishing.describe import DATASET_IRI, VOID, describe
 
     description = describe(graph, standalone=True)
     dataset = URIRef(DATASET_IRI)
@@ -450,7 +450,7 @@ def _catalogue(graph: Graph, void: Graph) -> Graph:
     properties, schemes), so that its pages show names rather than addresses."""
     from rdflib import RDFS, SKOS, URIRef
 
-    from segur_kg.rdf_io import new_graph
+    from segur_kg.rdf.namespaces import new_graph
 
     out = new_graph()
     for prefix, namespace in void.namespaces():
@@ -467,8 +467,8 @@ def _catalogue(graph: Graph, void: Graph) -> Graph:
 def _service_description(graph: Graph, base: str) -> Graph:
     from rdflib import RDF, XSD, BNode, Literal, Namespace, URIRef
 
-    from segur_kg.describe import DATASET_IRI, VOID
-    from segur_kg.rdf_io import new_graph
+    from segur_kg.publishing.describe import DATASET_IRI, VOID
+    from segur_kg.rdf.namespaces import new_graph
 
     sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
     formats = Namespace("http://www.w3.org/ns/formats/")

@@ -16,15 +16,15 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from segur_kg.labels import LANGUAGES, label, pick_language
-from segur_kg.rdf_io import DEF, ID, ONTOLOGY_IRI
+from segur_kg.common.labels import LANGUAGES, label, pick_language
+from segur_kg.rdf.namespaces import DEF, ID, ONTOLOGY_IRI
 
 if TYPE_CHECKING:
     from jinja2 import Environment
     from rdflib import Graph
     from rdflib.term import Node
 
-    from segur_kg.catalog import NamedQuery
+    from segur_kg.querying.catalog import NamedQuery
 
 # Where the IRIs the server answers for live; the base IRI of a running server replaces it.
 ROOT = "https://w3id.org/segur/"
@@ -268,7 +268,7 @@ def error_page(site: Site, path: str, message: str) -> str:
 def example_text(query: NamedQuery) -> str:
     """The query text with its first example's parameters bound by a VALUES block at the start
     of the WHERE group, so that it runs as it is when pasted into the form."""
-    from segur_kg.sparql import bind_params, with_values
+    from segur_kg.querying.sparql import bind_params, with_values
 
     if not query.params:
         return query.text

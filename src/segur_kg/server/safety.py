@@ -3,14 +3,14 @@ only, no SERVICE, no FROM / FROM NAMED, bounded nesting.
 
 The engine (pyoxigraph) parses the query grammar only, so updates and LOAD cannot run through it;
 but it does call remote endpoints for SERVICE, so SERVICE and dataset clauses must be refused
-first. The text is first made canonical (segur_kg.query_text: codepoint escapes expanded once,
+first. The text is first made canonical (segur_kg.querying.query_text: codepoint escapes expanded once,
 as the grammar says), and the canonical text is both checked and run, so the check and the
 engine read the same characters. A SERVICE or FROM clause then needs the letters of its keyword
 in the text, so a text without "service" or "from" in any case can hold neither: it goes
-straight to the engine. Every other text gets the full check of segur_kg.sparql (rdflib's
+straight to the engine. Every other text gets the full check of segur_kg.querying.sparql (rdflib's
 parser and algebra), whose verdict is cached per text because the same texts come back again
 and again. The worker processes cannot open a network connection at all (see
-segur_kg.confinement): this check gives the readable refusal, not the only protection.
+segur_kg.querying.confinement): this check gives the readable refusal, not the only protection.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from segur_kg.errors import SegurKgError
-from segur_kg.query_text import canonical
+from segur_kg.common.errors import SegurKgError
+from segur_kg.querying.query_text import canonical
 
 _SUSPECT = re.compile(r"service|from", re.IGNORECASE)
 _STAR = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.IGNORECASE)
@@ -48,7 +48,7 @@ def explain_syntax_error(text: str, engine_message: str) -> SegurKgError:
 
 @lru_cache(maxsize=1024)
 def _verdict(text: str) -> str | None:
-    from segur_kg.sparql import prepare
+    from segur_kg.querying.sparql import prepare
 
     try:
         prepare(text, "query")

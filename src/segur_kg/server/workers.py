@@ -10,7 +10,7 @@ the event loop tells it when the answer is on the pipe, so it never blocks waiti
 that overruns the timeout (or whose client gave up) is killed with SIGKILL and a fresh one
 forked in its place, so the other workers keep answering meanwhile.
 
-Each worker confines itself as soon as it starts (segur_kg.confinement): it holds none of the
+Each worker confines itself as soon as it starts (segur_kg.querying.confinement): it holds none of the
 server's sockets, cannot open a network connection, evaluates on a large stack, and has a memory
 ceiling. A query past the ceiling makes its worker fail an allocation: the client gets 503 and
 the worker is replaced.
@@ -29,8 +29,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from segur_kg import confinement
-from segur_kg.errors import SegurKgError, one_line
+from segur_kg.common.errors import SegurKgError, one_line
+from segur_kg.querying import confinement
 from segur_kg.server import protocol, safety
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def load_store(graph: Graph) -> Any:
     adding triples one by one spawns no thread, which keeps the fork safe."""
     from pyoxigraph import Quad, Store
 
-    from segur_kg.stores.oxterms import to_oxigraph as term
+    from segur_kg.rdf.terms import to_oxigraph as term
 
     store = Store()
     store.extend([Quad(term(s), term(p), term(o)) for s, p, o in graph])
@@ -94,7 +94,7 @@ def execute(graph: Graph, store: Any, job: dict[str, Any],
         if job["op"] == "query":
             return _query(store, job)
         if job["op"] == "dump":
-            from segur_kg.serialize import serialize
+            from segur_kg.rdf.serialize import serialize
 
             fmt = job["format"]
             return Reply(200, protocol.GRAPH_TYPES[fmt], serialize(graph, fmt))
@@ -126,7 +126,7 @@ def execute(graph: Graph, store: Any, job: dict[str, Any],
 def _query(store: Any, job: dict[str, Any]) -> Reply:
     from pyoxigraph import QueryBoolean, QuerySolutions
 
-    from segur_kg.rdf_io import QUERY_PREFIXES
+    from segur_kg.rdf.namespaces import QUERY_PREFIXES
 
     # Before any evaluation; the engine runs the very text that was checked.
     text = safety.check(job["text"])
@@ -185,9 +185,9 @@ def _canonical_triples(answer: Any) -> list[Any]:
 
 def _serialize_triples(triples: list[Any], key: str) -> bytes:
     """A CONSTRUCT or DESCRIBE answer, through the project's byte-stable serializer."""
-    from segur_kg.rdf_io import new_graph
-    from segur_kg.serialize import serialize
-    from segur_kg.stores.oxterms import to_rdflib as node
+    from segur_kg.rdf.namespaces import new_graph
+    from segur_kg.rdf.serialize import serialize
+    from segur_kg.rdf.terms import to_rdflib as node
 
     graph = new_graph()
     for triple in triples:

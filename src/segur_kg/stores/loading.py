@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from segur_kg.errors import SegurKgError
+from segur_kg.common.errors import SegurKgError
 
 CHUNK_BYTES = 32 * 1024 * 1024
 # Read by the native parsers of the stores. The other formats go through rdf_io.parse_file,
@@ -34,7 +34,7 @@ def check_files(files: list[Path]) -> None:
     """Refuse what validate, diff or nos import would refuse, with the same message, before
     touching the store: every file goes through the reader of every command (rdf_io), which
     reads it once, streamed, and checks each term (ill-typed literals, invalid IRIs)."""
-    from segur_kg.rdf_io import check_file, rdf_format
+    from segur_kg.rdf.reading import check_file, rdf_format
 
     for path in files:
         rdf_format(path)  # an unknown extension is refused before any file is read
@@ -48,23 +48,23 @@ def total_bytes(files: list[Path]) -> int:
 
 def dataset_ntriples() -> bytes:
     """The dataset exactly as the memory store holds it (version and licence stamped)."""
-    from segur_kg.cache import dataset
-    from segur_kg.serialize import serialize
+    from segur_kg.rdf.cache import dataset
+    from segur_kg.rdf.serialize import serialize
 
     return serialize(dataset(), "nt")
 
 
 def base_closure_ntriples() -> bytes:
     """The cached OWL 2 RL closure of the dataset, as N-Triples."""
-    from segur_kg.inference import inferred_dataset
-    from segur_kg.serialize import serialize
+    from segur_kg.rdf.serialize import serialize
+    from segur_kg.reasoning.inference import inferred_dataset
 
     return serialize(inferred_dataset(), "nt")
 
 
 def chunks(files: list[Path]) -> Iterator[Chunk]:
-    from segur_kg.paths import display
-    from segur_kg.rdf_io import read_bytes, unreadable
+    from segur_kg.common.paths import display
+    from segur_kg.rdf.reading import read_bytes, unreadable
 
     for path in files:
         suffix = path.suffix.lower()
@@ -81,7 +81,7 @@ def chunks(files: list[Path]) -> Iterator[Chunk]:
 
 
 def _converted(path: Path) -> bytes:
-    from segur_kg.rdf_io import parse_file
+    from segur_kg.rdf.reading import parse_file
 
     graph = parse_file(path)
     return graph.serialize(format="nt", encoding="utf-8")
@@ -114,7 +114,7 @@ def as_ntriples(chunk: Chunk) -> bytes:
 def syntax_error(chunk: Chunk, message: str) -> SegurKgError:
     """A store parser's message as rdf_io words it, with the line of the file, not of the chunk.
     (Files are checked by rdf_io first; this is for a file changed while it was loaded.)"""
-    from segur_kg.rdf_io import syntax_error_message
+    from segur_kg.rdf.reading import syntax_error_message
 
     text = " ".join(message.split())
     position = _POSITION.search(text)
@@ -127,7 +127,7 @@ def syntax_error(chunk: Chunk, message: str) -> SegurKgError:
 
 def closure_marker(key: str) -> bytes:
     """The triple (in STATUS_GRAPH) that says a complete closure is in the store."""
-    from segur_kg.stores import CLOSURE_GRAPH
+    from segur_kg.stores.base import CLOSURE_GRAPH
 
     return f'<{CLOSURE_GRAPH}> <{HAS_VERSION}> "{key}" .\n'.encode()
 
@@ -135,7 +135,7 @@ def closure_marker(key: str) -> bytes:
 def closure_ntriples(asserted: bytes) -> Iterator[bytes]:
     """The closure graph's content, in pieces a store takes in bulk: the cached base closure,
     the asserted triples (N-Triples) and what they entail."""
-    from segur_kg.entailment import base_schema, entailed_lines
+    from segur_kg.reasoning.entailment import base_schema, entailed_lines
 
     yield base_closure_ntriples()
     yield asserted

@@ -25,21 +25,22 @@ import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-from segur_kg import progress
-from segur_kg.atomic import cleanup_on_sigterm, exchange, stale
-from segur_kg.confinement import NETWORK_REFUSED
-from segur_kg.errors import SegurKgError, one_line
-from segur_kg.stores import CLOSURE_GRAPH, LoadSummary, Store, loading
-from segur_kg.stores.oxterms import to_rdflib
+from segur_kg.common import progress
+from segur_kg.common.atomic import cleanup_on_sigterm, exchange, stale
+from segur_kg.common.errors import SegurKgError, one_line
+from segur_kg.querying.confinement import NETWORK_REFUSED
+from segur_kg.rdf.terms import to_rdflib
+from segur_kg.stores import loading
+from segur_kg.stores.base import CLOSURE_GRAPH, LoadSummary, Store
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.plugins.sparql.sparql import Query
     from rdflib.term import Identifier
 
-    from segur_kg.sparql import QueryResult
+    from segur_kg.querying.sparql import QueryResult
 
 _FORMATS = {"nt": "N_TRIPLES", "ttl": "TURTLE"}
 T = TypeVar("T")
@@ -71,7 +72,7 @@ class OxigraphStore(Store):
 
     def query(self, text: str, prepared: Query, bindings: dict[str, Identifier],
               infer: bool = False, timeout: float | None = None) -> QueryResult:
-        from segur_kg import sparql
+        from segur_kg.querying import sparql
 
         store = self._reader()
         if infer:
@@ -80,7 +81,7 @@ class OxigraphStore(Store):
             try:
                 answer = self._run(store, sparql.bound_text(text, bindings), infer)
                 return _collect(answer, prepared)
-            except PermissionError:  # a confined process (segur_kg.confinement) has no network
+            except PermissionError:  # a confined process (segur_kg.querying.confinement) has no network
                 raise SegurKgError(NETWORK_REFUSED) from None
             except (RuntimeError, ValueError) as exc:  # what the engine cannot evaluate
                 raise SegurKgError(f"the engine cannot evaluate the query ({one_line(exc)}); "
@@ -89,7 +90,7 @@ class OxigraphStore(Store):
     def _run(self, store: Any, text: str, infer: bool) -> Any:
         from pyoxigraph import DefaultGraph, NamedNode
 
-        from segur_kg.rdf_io import QUERY_PREFIXES
+        from segur_kg.rdf.namespaces import QUERY_PREFIXES
 
         graph = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
         try:
@@ -110,7 +111,7 @@ class OxigraphStore(Store):
     def graph(self, infer: bool = False) -> Graph:
         from pyoxigraph import DefaultGraph, NamedNode
 
-        from segur_kg.rdf_io import bind_prefixes, new_graph
+        from segur_kg.rdf.namespaces import bind_prefixes, new_graph
 
         store = self._reader()
         if infer:
@@ -136,6 +137,15 @@ class OxigraphStore(Store):
             self._require_closure(store)
         which = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
         return store.dump(format=RdfFormat.N_TRIPLES, from_graph=which)
+
+    def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
+        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+
+        store = self._reader()
+        if infer:
+            self._require_closure(store)
+        which = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
+        store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
 
     def engine(self, infer: bool = False) -> Any:
         if infer:
@@ -169,6 +179,7 @@ class OxigraphStore(Store):
                     if infer:
                         kept.append(chunk.data if chunk.fmt == "nt" else loading.as_ntriples(chunk))
                     bar.update(len(chunk.data))
+            _keep_counts(store)
             asserted, loaded = _count(store), time.perf_counter() - started
             return asserted, loaded, _fill_closure(store, b"".join(kept)) if infer else None
 
@@ -186,6 +197,7 @@ class OxigraphStore(Store):
 
         def fill(store: Any) -> int:
             store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
+            _keep_counts(store)
             return _fill_closure(store, asserted)
 
         return self._rebuild(fill)
@@ -245,16 +257,40 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
     in a store that has none yet."""
     from pyoxigraph import NamedNode
 
-    from segur_kg.inference import cache_key
+    from segur_kg.reasoning.inference import cache_key
 
     graph = NamedNode(CLOSURE_GRAPH)
     with progress.bar("infer", None) as bar:
         for piece in loading.closure_ntriples(asserted):
             _bulk_load(store, loading.Chunk(piece, "nt", "closure", 1), graph)
             bar.update(piece.count(b"\n"))
+    _keep_counts(store, infer=True)
     _bulk_load(store, loading.Chunk(loading.closure_marker(cache_key()), "nt", "closure", 1),
                NamedNode(loading.STATUS_GRAPH))
     return _count(store, CLOSURE_GRAPH)
+
+
+def _keep_counts(store: Any, infer: bool = False) -> None:
+    """Count the default graph (or the closure) once, with the engine, and keep the counts in
+    their named graph: the server, `describe` and `export` read them there."""
+    from pyoxigraph import DefaultGraph, NamedNode
+
+    from segur_kg.publishing.counts import (
+        CLOSURE_STATISTICS_GRAPH,
+        STATISTICS_GRAPH,
+        count_store,
+    )
+    from segur_kg.rdf.canonical import ntriples
+    from segur_kg.rdf.namespaces import QUERY_PREFIXES
+
+    source = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
+
+    def select(text: str) -> list[tuple[Any, ...]]:
+        return [tuple(to_rdflib(value) for value in solution)
+                for solution in store.query(text, default_graph=source, prefixes=QUERY_PREFIXES)]
+
+    target = NamedNode(CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH)
+    _bulk_load(store, loading.Chunk(ntriples(count_store(select)), "nt", "counts", 1), target)
 
 
 class _ServedStore:
@@ -280,8 +316,8 @@ def _collect(answer: Any, prepared: Query) -> QueryResult:
     """A pyoxigraph answer as the QueryResult every store returns (rdflib terms)."""
     from pyoxigraph import QueryBoolean, QuerySolutions
 
-    from segur_kg import sparql
-    from segur_kg.rdf_io import new_graph
+    from segur_kg.querying import sparql
+    from segur_kg.rdf.namespaces import new_graph
 
     if isinstance(answer, QueryBoolean):
         return sparql.QueryResult("ASK", boolean=bool(answer))

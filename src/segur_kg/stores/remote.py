@@ -9,23 +9,25 @@ inference write through the SPARQL 1.1 Graph Store Protocol at the URL given by 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from segur_kg import progress
-from segur_kg.errors import SegurKgError
-from segur_kg.stores import CLOSURE_GRAPH, LoadSummary, Store, loading
+from segur_kg.common import progress
+from segur_kg.common.errors import SegurKgError
+from segur_kg.stores import loading
+from segur_kg.stores.base import CLOSURE_GRAPH, LoadSummary, Store
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.plugins.sparql.sparql import Query
     from rdflib.term import Identifier
 
-    from segur_kg.sparql import QueryResult
+    from segur_kg.querying.sparql import QueryResult
 
 _RESULTS = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
@@ -52,7 +54,7 @@ class RemoteStore(Store):
 
     def query(self, text: str, prepared: Query, bindings: dict[str, Identifier],
               infer: bool = False, timeout: float | None = None) -> QueryResult:
-        from segur_kg import sparql
+        from segur_kg.querying import sparql
 
         if infer:
             self._require_closure()
@@ -61,7 +63,10 @@ class RemoteStore(Store):
             content_type, body = self._post_query(full, infer, timeout)
             return _decode(content_type, body, prepared)
 
-    def _post_query(self, text: str, infer: bool, timeout: float | None) -> tuple[str, bytes]:
+    def _post_query(self, text: str, infer: bool, timeout: float | None,
+                    into: BinaryIO | None = None) -> tuple[str, bytes]:
+        """(content type, body) of the answer; with `into`, the body is copied there as it
+        arrives and b"" is returned."""
         fields = [("query", text)]
         if infer:
             fields.append(("default-graph-uri", CLOSURE_GRAPH))
@@ -69,7 +74,7 @@ class RemoteStore(Store):
             self.url, data=urllib.parse.urlencode(fields).encode("utf-8"), method="POST",
             headers={"Accept": f"{_RESULTS}, {_NTRIPLES};q=0.9",
                      "Content-Type": "application/x-www-form-urlencoded"})
-        return _send(request, self.url, timeout)
+        return _send(request, self.url, timeout, into)
 
     def _require_closure(self) -> None:
         text = (f"ASK {{ GRAPH <{loading.STATUS_GRAPH}> {{ <{CLOSURE_GRAPH}> "
@@ -91,11 +96,20 @@ class RemoteStore(Store):
                                f"instead of {_NTRIPLES}; use an endpoint that can send it")
         return body
 
+    def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
+        if infer:
+            self._require_closure()
+        content_type, _ = self._post_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", infer,
+                                           _DEFAULT_TIMEOUT, into=output)
+        if not content_type.startswith(_NTRIPLES):
+            raise SegurKgError(f"{self.url}: answered a CONSTRUCT with '{content_type}' "
+                               f"instead of {_NTRIPLES}; use an endpoint that can send it")
+
     def graph(self, infer: bool = False) -> Graph:
         from pyoxigraph import RdfFormat, parse
 
-        from segur_kg.rdf_io import bind_prefixes, new_graph
-        from segur_kg.stores.oxterms import to_rdflib
+        from segur_kg.rdf.namespaces import bind_prefixes, new_graph
+        from segur_kg.rdf.terms import to_rdflib
 
         graph = new_graph()
         for triple in parse(self.ntriples(infer), format=RdfFormat.N_TRIPLES):
@@ -148,6 +162,7 @@ class RemoteStore(Store):
         except SegurKgError as exc:
             raise SegurKgError(f"{exc.message} (the endpoint may now hold part of the data; "
                                "load again)", exc.exit_code) from None
+        self._keep_counts()
         asserted = self.count()
         loaded = time.perf_counter() - started
         closure = self.infer() if infer else None
@@ -155,7 +170,7 @@ class RemoteStore(Store):
                            time.perf_counter() - started - loaded if infer else 0.0)
 
     def infer(self) -> int:
-        from segur_kg.inference import cache_key
+        from segur_kg.reasoning.inference import cache_key
 
         self._writer()
         asserted = self.ntriples()
@@ -165,7 +180,21 @@ class RemoteStore(Store):
                 self._put(CLOSURE_GRAPH, piece, replace=number == 0)
                 bar.update(piece.count(b"\n"))
         self._put(loading.STATUS_GRAPH, loading.closure_marker(cache_key()), replace=True)
+        self._keep_counts(infer=True)
         return self.count(infer=True)
+
+    def _keep_counts(self, infer: bool = False) -> None:
+        """Count once, on the endpoint, and keep the counts there (see publishing.counts)."""
+        from segur_kg.publishing.counts import (
+            CLOSURE_STATISTICS_GRAPH,
+            STATISTICS_GRAPH,
+            count_store,
+        )
+        from segur_kg.rdf.canonical import ntriples
+
+        counts = count_store(lambda text: self.select(text, infer))
+        self._put(CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH, ntriples(counts),
+                  replace=True)
 
 
 class _ServedEndpoint:
@@ -197,15 +226,21 @@ def _checked_url(url: str, option: str) -> str:
 def _with_prefixes(text: str) -> str:
     """Declare the prefixes segur-kg knows, as the other stores do; the query's own
     declarations come after and win."""
-    from segur_kg.rdf_io import QUERY_PREFIXES
+    from segur_kg.rdf.namespaces import QUERY_PREFIXES
 
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in QUERY_PREFIXES.items()) + text
 
 
-def _send(request: urllib.request.Request, url: str, timeout: float | None) -> tuple[str, bytes]:
+def _send(request: urllib.request.Request, url: str, timeout: float | None,
+          into: BinaryIO | None = None) -> tuple[str, bytes]:
     try:
         with _OPENER.open(request, timeout=timeout or _DEFAULT_TIMEOUT) as response:
-            return response.headers.get("Content-Type", ""), response.read()
+            content_type = response.headers.get("Content-Type", "")
+            if into is None:
+                return content_type, response.read()
+            if content_type.startswith(_NTRIPLES):
+                shutil.copyfileobj(response, into, 1 << 20)
+            return content_type, b""
     except urllib.error.HTTPError as exc:
         detail = " ".join(exc.read(500).decode("utf-8", "replace").split())
         raise SegurKgError(f"{url} answered HTTP {exc.code} ({detail[:300]}); check the query "
@@ -213,7 +248,7 @@ def _send(request: urllib.request.Request, url: str, timeout: float | None) -> t
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         if "timed out" in str(reason):
-            from segur_kg.sparql import QueryTimeout
+            from segur_kg.querying.sparql import QueryTimeout
 
             raise QueryTimeout(timeout or _DEFAULT_TIMEOUT) from None
         raise SegurKgError(f"cannot reach {url} ({reason}); check that the endpoint runs and "
@@ -221,13 +256,13 @@ def _send(request: urllib.request.Request, url: str, timeout: float | None) -> t
 
 
 def _decode(content_type: str, body: bytes, prepared: Query) -> QueryResult:
-    from segur_kg import sparql
+    from segur_kg.querying import sparql
 
     if content_type.startswith(_NTRIPLES):
         from pyoxigraph import RdfFormat, parse
 
-        from segur_kg.rdf_io import new_graph
-        from segur_kg.stores.oxterms import to_rdflib
+        from segur_kg.rdf.namespaces import new_graph
+        from segur_kg.rdf.terms import to_rdflib
 
         graph = new_graph()
         for t in parse(body, format=RdfFormat.N_TRIPLES):
@@ -250,7 +285,7 @@ def _decode(content_type: str, body: bytes, prepared: Query) -> QueryResult:
 def _term(value: dict[str, str] | None) -> Any:
     from rdflib import BNode, Literal, URIRef
 
-    from segur_kg.stores.oxterms import XSD_STRING
+    from segur_kg.rdf.terms import XSD_STRING
 
     if value is None:
         return None

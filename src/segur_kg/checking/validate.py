@@ -1,0 +1,274 @@
+"""SHACL validation of the dataset, of given files or of a whole graph, and the report in three
+formats. The engine (shacl_engines) only makes the W3C report; reading it is done here, the same
+way for every engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segur_kg.checking.engines import DEFAULT_ENGINE, ENGINES
+from segur_kg.common.errors import EXIT_OK, EXIT_VIOLATIONS, SegurKgError
+from segur_kg.common.labels import blank_text, label, pick_language
+
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "REPORT_FORMATS", "Report", "Result", "render",
+           "validate_dataset", "validate_files", "validate_graph", "validate_store"]
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+    from segur_kg.stores import Store
+
+REPORT_FORMATS = ("text", "turtle", "json")
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class Result:
+    severity: str
+    requirement: str
+    focus: str
+    focus_label: str
+    path: str
+    value: str
+    message: str
+    source_shape: str
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        return (
+            _SEVERITY_ORDER.get(self.severity, 9),
+            self.requirement,
+            self.focus,
+            self.path,
+            self.value,
+            self.message,
+            self.source_shape,
+        )
+
+
+@dataclass
+class Report:
+    results: list[Result]
+    graph: Graph
+
+    def count(self, severity: str) -> int:
+        return sum(1 for result in self.results if result.severity == severity)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_VIOLATIONS if self.count("Violation") else EXIT_OK
+
+
+def validate_dataset(lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
+    """The loaded dataset (ontology + data) against all shapes."""
+    return _run(engine, [], "dataset", None, lang)
+
+
+def validate_files(files: list[Path], lang: str = "fr", with_dataset: bool = False,
+                   engine: str = DEFAULT_ENGINE) -> Report:
+    """These files as data; the ontology is mixed in so class hierarchies are known. With
+    `with_dataset`, the files are checked together with the dataset, so that links to its
+    resources (a wave, a group) count as links to resources of the right class."""
+    return _run(engine, files, "dataset" if with_dataset else "ontology", None, lang)
+
+
+def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
+    """What a store holds (it holds the ontology too), read as N-Triples: the native engine
+    parses that much faster than it converts an rdflib graph."""
+    import tempfile
+
+    from segur_kg.common import paths
+
+    with tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
+        dump = Path(folder) / "store.nt"
+        dump.write_bytes(store.ntriples())
+        try:
+            return validate_files([dump], lang, with_dataset=False, engine=engine)
+        except SegurKgError as exc:
+            # A store filled before the reader checked literals may hold what it refuses now:
+            # name the store, not the temporary dump and its line.
+            shown = paths.display(dump)
+            if not exc.message.startswith(shown):
+                raise
+            why = exc.message[len(shown):].lstrip(":0123456789 ")
+            raise SegurKgError(f"{store.name}: the store holds data the reader refuses: {why}",
+                               exc.exit_code) from None
+
+
+def validate_graph(graph: Graph, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
+    """A whole graph (ontology and data, as a store holds them) against all shapes."""
+    return _run(engine, [], "dataset", graph, lang)
+
+
+def _run(engine: str, files: list[Path], mix: str, graph: Graph | None, lang: str) -> Report:
+    from segur_kg.checking.engines import check
+
+    shapes = _stamped_shapes()
+    checked = check(engine, shapes, files, mix, graph)
+    # A resource of a subclass meets a shared property shape once per class shape:
+    # the same result twice says nothing more.
+    results = set(_results(checked.report, shapes, checked.labels, lang))
+    return Report(sorted(results, key=Result.sort_key), checked.report)
+
+
+_shapes_cache: dict[tuple[tuple[str, int, int], ...], Graph] = {}
+
+
+def _stamped_shapes() -> Graph:
+    """load_shapes(), parsed again only when a shape file or the requirements table changed:
+    a process that validates many files (the tests, a server) pays for it once."""
+    from segur_kg.checking.shapes import load_shapes, shape_files
+    from segur_kg.common import paths
+
+    try:
+        key = tuple((str(path), stat.st_mtime_ns, stat.st_size)
+                    for path in [*shape_files(), paths.requirements_file()]
+                    for stat in [path.stat()])
+    except OSError:
+        return load_shapes()  # which says what is missing
+    if key not in _shapes_cache:
+        _shapes_cache.clear()
+        _shapes_cache[key] = load_shapes()
+    return _shapes_cache[key]
+
+
+def _results(report: Graph, shapes: Graph, data: Graph, lang: str) -> list[Result]:
+    from rdflib import RDF
+    from rdflib.namespace import DCTERMS, SH
+
+    # One pass over the report instead of a lookup per field: a report of tens of thousands of
+    # results (a systematic error in a large extension) is then read in seconds.
+    fields: dict[Node, dict[Node, list[Node]]] = {}
+    for predicate in (SH.focusNode, SH.resultSeverity, SH.sourceShape, SH.resultPath, SH.value,
+                      SH.resultMessage):
+        for subject, _predicate, value in report.triples((None, predicate, None)):
+            fields.setdefault(subject, {}).setdefault(predicate, []).append(value)
+    shape_names: dict[Node | None, tuple[str, str]] = {}
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        values = fields.get(node, {})
+        focus, severity, shape = (_first(values, predicate) for predicate in
+                                  (SH.focusNode, SH.resultSeverity, SH.sourceShape))
+        if shape not in shape_names:
+            requirement = shapes.value(shape, DCTERMS.identifier) if shape is not None else None
+            shape_names[shape] = (str(requirement) if requirement is not None else "",
+                                  _shape_name(shape, shapes))
+        requirement, source_shape = shape_names[shape]
+        results.append(
+            Result(
+                severity=_local_name(severity) if severity is not None else "Violation",
+                requirement=requirement,
+                focus=_term(focus, data),
+                focus_label=label(data, focus, lang) if focus is not None else "",
+                path=_path(report, _first(values, SH.resultPath), data),
+                value=_term(_first(values, SH.value), data),
+                message=pick_language(values.get(SH.resultMessage, []), lang),
+                source_shape=source_shape,
+            )
+        )
+    return results
+
+
+def _first(values: dict[Node, list[Node]], predicate: Node) -> Node | None:
+    found = values.get(predicate)
+    return found[0] if found else None
+
+
+def _shape_name(shape: Node | None, shapes: Graph) -> str:
+    """The shape's IRI; for an anonymous property shape, the IRI of the shape holding it."""
+    from rdflib import BNode
+    from rdflib.namespace import SH
+
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        parent = next(iter(shapes.subjects(SH.property, shape)), None)
+        if parent is None:
+            break
+        shape = parent
+    return _term(shape, shapes)
+
+
+def _local_name(iri: Node) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _term(node: Node | None, graph: Graph) -> str:
+    from rdflib import BNode, URIRef
+
+    if node is None:
+        return ""
+    if isinstance(node, BNode):
+        return blank_text(node)
+    if isinstance(node, URIRef):
+        return str(node)
+    return node.n3(graph.namespace_manager)
+
+
+def _path(report: Graph, path: Node | None, graph: Graph) -> str:
+    """A SHACL property path written the SPARQL way (^p, p/q, p|q, p*)."""
+    from rdflib import RDF, BNode, URIRef
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    if path is None:
+        return ""
+    if isinstance(path, URIRef):
+        return path.n3(graph.namespace_manager)
+    if not isinstance(path, BNode):
+        return str(path)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _path(report, inverse, graph)
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        choices = Collection(report, alternatives)
+        return "(" + "|".join(_path(report, p, graph) for p in choices) + ")"
+    for predicate, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
+                              (SH.zeroOrOnePath, "?")):
+        inner = report.value(path, predicate)
+        if inner is not None:
+            return _path(report, inner, graph) + suffix
+    if report.value(path, RDF.first) is not None:  # a sequence path is an RDF list
+        return "/".join(_path(report, p, graph) for p in Collection(report, path))
+    return blank_text(path)
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        rows = [asdict(result) for result in report.results]
+        return json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if fmt == "turtle":
+        from segur_kg.rdf.serialize import serialize
+
+        return serialize(report.graph, "ttl").decode("utf-8")
+    return _text(report)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _text(report: Report) -> str:
+    lines = []
+    for r in report.results:
+        focus = r.focus if r.focus_label in ("", r.focus) else f"{r.focus_label} <{r.focus}>"
+        where = ", ".join(
+            part for part in (f"path {r.path}" if r.path else "",
+                              f"value {r.value}" if r.value else "") if part
+        )
+        head = f"{r.severity} {r.requirement or '-'}: {focus}"
+        lines.append(f"{head} ({where}): {r.message}" if where else f"{head}: {r.message}")
+    summary = f"{_plural(report.count('Violation'), 'violation')}, "
+    summary += _plural(report.count("Warning"), "warning")
+    if report.count("Info"):
+        summary += ", " + _plural(report.count("Info"), "info")
+    lines.append(summary)
+    return "\n".join(lines) + "\n"

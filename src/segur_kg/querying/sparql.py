@@ -1,0 +1,298 @@
+"""Run one SPARQL query safely against a graph.
+
+Query text may come from anyone, so: only the query grammar is accepted (no UPDATE, no LOAD),
+SERVICE and FROM / FROM NAMED are refused before evaluation, graphs are never loaded from IRIs,
+parameters are bound as RDF terms (never pasted into the text), and evaluation has a time limit.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import rdflib.plugins.sparql
+
+from segur_kg.common.errors import EXIT_TIMEOUT, SegurKgError, one_line
+from segur_kg.querying.catalog import NamedQuery, Param
+from segur_kg.rdf.namespaces import ID, QUERY_PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.plugins.sparql.sparql import Query
+    from rdflib.term import Identifier, Node
+
+# Second lock: even a FROM that slipped through would not fetch anything.
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+DEFAULT_TIMEOUT = 30.0
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|^`\\]')
+_SHORT_IRI = re.compile(r"^[A-Za-z0-9_-]+/[^/\s]+(?:/[^/\s]+)*$")
+
+
+@dataclass
+class QueryResult:
+    kind: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Node | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+class QueryTimeout(SegurKgError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"the query ran longer than {seconds:g} s and was stopped; "
+            "simplify it or raise --timeout",
+            EXIT_TIMEOUT,
+        )
+
+
+def prepare(text: str, source: str = "--sparql") -> Query:
+    """Parse a query, refusing updates, SERVICE and dataset clauses."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(text)
+        query = translateQuery(parsed, None, QUERY_PREFIXES)
+    except ParseException as exc:
+        if _is_update(text):
+            raise SegurKgError(
+                f"{source}: only queries are accepted (SELECT, ASK, CONSTRUCT, DESCRIBE), "
+                "not updates; remove the update operation"
+            ) from None
+        near = exc.line.strip()
+        raise SegurKgError(
+            f"{source}:{exc.lineno}:{exc.col}: invalid SPARQL near '{near[:60]}' "
+            f"({' '.join(str(exc.msg).split())}); fix the query at that position"
+        ) from None
+    except RecursionError:
+        raise SegurKgError(f"{source}: the query is nested too deeply to be checked (long "
+                           "chains of UNION, OPTIONAL or groups); simplify it") from None
+    except Exception as exc:  # e.g. an undeclared prefix, reported by the algebra translator
+        raise SegurKgError(f"{source}: invalid SPARQL ({one_line(exc)}); fix the query") from None
+    _refuse_outside_access(query, parsed, source)
+    _order_star_projection(query, text)
+    return query
+
+
+def _order_star_projection(query: Query, text: str) -> None:
+    """For SELECT *, list the variables in the order they first appear in the text:
+    rdflib collects them in a set, whose order changes from one run to the next."""
+    import re
+
+    algebra = query.algebra
+    if algebra.name != "SelectQuery" or not re.search(
+            r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", text, re.IGNORECASE):
+        return
+    positions = {}
+    for match in re.finditer(r"[?$]([A-Za-z0-9_\u00B7-\uFFFF]+)", text):
+        positions.setdefault(match.group(1), match.start())
+    algebra["PV"] = sorted(algebra["PV"], key=lambda v: (positions.get(str(v), len(text)), str(v)))
+
+
+def _is_update(text: str) -> bool:
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+        return True
+    except Exception:
+        pass
+    without_comments = "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith("#")
+    )
+    prologue = r"(?:\s*(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>))*"
+    keywords = r"(?:INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b"
+    return re.match(prologue + r"\s*" + keywords, without_comments, re.IGNORECASE) is not None
+
+
+def _refuse_outside_access(query: Query, parsed: Any, source: str) -> None:
+    """Looks at the parse tree as well as the algebra: the algebra drops parts the engine still
+    evaluates (a DESCRIBE without WHERE loses its ORDER BY, GROUP BY and HAVING)."""
+    algebra = query.algebra
+    if algebra.get("datasetClause") or _contains(parsed, "DatasetClause"):
+        raise SegurKgError(
+            f"{source}: FROM and FROM NAMED are refused because they would read other graphs; "
+            "remove the dataset clause, the query runs on the knowledge graph"
+        )
+    if _contains(algebra, "ServiceGraphPattern") or _contains(parsed, "ServiceGraphPattern"):
+        raise SegurKgError(
+            f"{source}: SERVICE is refused because it would send the query over the network; "
+            "remove the SERVICE block"
+        )
+
+
+def _contains(node: Any, name: str) -> bool:
+    """Whether the algebra holds a part called `name`; a loop, as the algebra may be deep."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, CompValue) and node.name == name:
+            return True
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, (list, tuple, set, ParseResults)):
+            pending.extend(node)
+    return False
+
+
+def bind_params(query: NamedQuery, given: dict[str, str]) -> dict[str, Identifier]:
+    """Turn KEY=VALUE strings into RDF terms for the parameters the query declares."""
+    declared = {param.name: param for param in query.params}
+    listing = ", ".join(f"{p.name} ({p.kind})" for p in query.params) or "none"
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise SegurKgError(
+            f"{query.source}: unknown parameter {', '.join(unknown)}; "
+            f"this query takes: {listing}"
+        )
+    bindings: dict[str, Identifier] = {}
+    missing = []
+    for param in query.params:
+        value = given.get(param.name, param.default)
+        if value is None:
+            if not param.optional:
+                missing.append(param.name)
+            continue
+        bindings[param.name] = _term(param, value)
+    if missing:
+        raise SegurKgError(
+            f"{query.source}: missing parameter {', '.join(missing)}; "
+            f"give it with --param NAME=VALUE (this query takes: {listing})"
+        )
+    return bindings
+
+
+def _term(param: Param, value: str) -> Identifier:
+    from rdflib import Literal, URIRef
+
+    if param.kind == "literal":
+        return Literal(value)
+    if param.kind == "date":
+        # Bound as the text the query compares, once it is known to be a real day.
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise SegurKgError(
+                f"parameter '{param.name}' needs a date as YYYY-MM-DD, such as 2025-01-01, "
+                f"but got '{value}'"
+            )
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise SegurKgError(
+                f"parameter '{param.name}': '{value}' is not a day of the calendar; "
+                "give a real date as YYYY-MM-DD"
+            ) from None
+        return Literal(value)
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        iri = value
+    elif _SHORT_IRI.match(value):
+        iri = ID + value
+    else:
+        raise SegurKgError(
+            f"parameter '{param.name}' needs an IRI but got '{value}'; "
+            "give a full IRI (https://...) or a short form kind/slug such as actor/ans"
+        )
+    if _IRI_FORBIDDEN.search(iri):
+        raise SegurKgError(
+            f"parameter '{param.name}' is not a valid IRI: '{value}' contains a space or one of "
+            '<>"{}|^`\\; remove those characters'
+        )
+    return URIRef(iri)
+
+
+def run(graph: Graph, query: Query, bindings: dict[str, Identifier],
+        timeout: float | None = DEFAULT_TIMEOUT) -> QueryResult:
+    """Evaluate and fully materialise the answer within the time limit."""
+    from rdflib import Variable
+
+    init = {Variable(name): term for name, term in bindings.items()}
+    with time_limit(timeout):
+        result = graph.query(query, initBindings=init)
+        if result.type == "ASK":
+            return QueryResult("ASK", boolean=bool(result.askAnswer))
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return QueryResult(result.type, graph=result.graph)
+        variables = [str(v) for v in (result.vars or [])]
+        rows = [tuple(row) for row in result]  # type: ignore[arg-type]
+        return QueryResult("SELECT", variables=variables, rows=rows)
+
+
+def kind(prepared: Query) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    return str(prepared.algebra.name).removesuffix("Query").upper()
+
+
+def projected(prepared: Query, found: list[str]) -> list[str]:
+    """The answer's columns in the order rdflib gives them (for SELECT *, the order of first
+    appearance in the text), so every store prints the same columns."""
+    order = [str(v) for v in prepared.algebra.get("PV") or []]
+    return order if sorted(order) == sorted(found) else found
+
+
+def with_values(text: str, bindings: dict[str, Identifier]) -> str:
+    """The query with each parameter bound by a VALUES block at the start of its WHERE group,
+    for engines that take text only (Oxigraph, remote endpoints). Joining there, before any
+    aggregation, gives the answers rdflib gives with initBindings."""
+    if not bindings:
+        return text
+    block = " ".join(f"VALUES ?{name} {{ {term.n3()} }}" for name, term in bindings.items())
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    bound, found = re.subn(r"\bWHERE\s*\{", lambda m: m.group(0) + f"\n  {block}",
+                           body.strip(), count=1, flags=re.IGNORECASE)
+    if not found:
+        raise SegurKgError("a query with parameters needs a WHERE keyword before its pattern; "
+                           "write SELECT ... WHERE { ... }")
+    return bound + "\n"
+
+
+def bound_text(text: str, bindings: dict[str, Identifier]) -> str:
+    """The text an engine that takes text only runs: parameters bound by `with_values`, then
+    checked again as a whole, since binding rewrote the text that was checked."""
+    from segur_kg.querying.query_text import canonical
+
+    if not bindings:
+        return text
+    bound = canonical(with_values(text, bindings), "query")
+    prepare(bound, "query")
+    return bound
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Wall-clock limit with SIGALRM; only the main thread of a POSIX process can use it.
+
+    Compiled engines (Oxigraph) hold on to the main thread while they evaluate, so the alarm
+    waits until they return: the command line runs queries in a child process that it kills at
+    the limit instead (segur_kg.querying.confinement)."""
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expired(_signum: int, _frame: object) -> None:
+        raise QueryTimeout(seconds)  # type: ignore[arg-type]
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    # rdflib has a few bare `except:` blocks that could swallow the first alarm, so it repeats.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,113 @@
+"""What every store offers the commands (see the package's docstring for the three kinds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from segur_kg.common.errors import SegurKgError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.plugins.sparql.sparql import Query
+    from rdflib.term import Identifier, Node
+
+    from segur_kg.querying.sparql import QueryResult
+
+CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
+
+@dataclass(frozen=True)
+class LoadSummary:
+    asserted: int  # triples in the default graph after loading
+    seconds: float  # to load them
+    closure: int | None = None  # triples in the closure graph, None when not computed
+    infer_seconds: float = 0.0
+
+
+class Store:
+    """What every command needs from the place the graph lives."""
+
+    name: str  # as the user gave it, for messages
+    in_memory = False  # whether the graph is an rdflib graph in this process
+
+    def query(self, text: str, prepared: Query, bindings: dict[str, Identifier],
+              infer: bool = False, timeout: float | None = None) -> QueryResult:
+        """Run one query (already checked by sparql.prepare) and materialise its answer."""
+        raise NotImplementedError
+
+    def graph(self, infer: bool = False) -> Graph:
+        """Every triple of the default graph (or of the closure) as an rdflib graph."""
+        raise NotImplementedError
+
+    def count(self, infer: bool = False) -> int:
+        raise NotImplementedError
+
+    def ntriples(self, infer: bool = False) -> bytes:
+        """Every triple of the default graph (or of the closure) as N-Triples."""
+        from segur_kg.rdf.serialize import serialize
+
+        return serialize(self.graph(infer), "nt")
+
+    def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
+        """Write every triple of the default graph (or of the closure) to `output` as
+        N-Triples, in the store's own order; the stores that can, stream it."""
+        output.write(self.ntriples(infer))
+
+    def counts(self, infer: bool = False) -> Graph:
+        """The VoID counts of the default graph (or of the closure): those `load` or `infer`
+        kept in the store, else counted now by the store's engine (publishing.counts)."""
+        from segur_kg.publishing.counts import count_store, stored_counts
+
+        kept = stored_counts(self.select, infer)
+        return kept if kept is not None else count_store(lambda text: self.select(text, infer))
+
+    def labels(self, nodes: list[Node], infer: bool = False) -> Graph:
+        """The rdfs:label and skos:prefLabel triples of these nodes, for showing answers."""
+        from rdflib import URIRef
+
+        from segur_kg.rdf.namespaces import new_graph
+
+        graph = new_graph()
+        iris = sorted({str(n) for n in nodes if isinstance(n, URIRef)})
+        for start in range(0, len(iris), 500):
+            chunk = iris[start:start + 500]
+            text = ("SELECT ?s ?p ?o WHERE { VALUES ?s { "
+                    + " ".join(f"<{iri}>" for iri in chunk)
+                    + " } VALUES ?p { rdfs:label skos:prefLabel } ?s ?p ?o }")
+            for s, p, o in self.select(text, infer):
+                graph.add((s, p, o))
+        return graph
+
+    def select(self, text: str, infer: bool = False) -> list[tuple[Node | None, ...]]:
+        """Rows of a trusted SELECT written by segur-kg itself (prefixes of rdf_io known)."""
+        from segur_kg.querying import sparql
+
+        return self.query(text, sparql.prepare(text, "segur-kg"), {}, infer).rows
+
+    def engine(self, infer: bool = False) -> Any:
+        """For the server's worker processes: an object whose query(text, prefixes=...)
+        answers like a pyoxigraph Store, opened only when first used (after the fork);
+        None to query an in-memory copy of the graph."""
+        return None
+
+    def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
+        """Replace the content with the dataset plus `files`; with `infer`, the closure too."""
+        raise SegurKgError(f"the {self.name} store cannot be loaded; {_LOADABLE}")
+
+    def infer(self) -> int:
+        """Compute the closure graph from the asserted triples; returns its size."""
+        raise SegurKgError(f"the {self.name} store keeps no closure; {_LOADABLE}")
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+_LOADABLE = ("load an oxigraph:PATH or sparql:URL store with `segur-kg load --store ...`; "
+             "the memory store is rebuilt from the files at each run")
