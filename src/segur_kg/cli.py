@@ -369,7 +369,8 @@ def _stats(args: argparse.Namespace) -> int:
     from segur_kg.publishing import stats
 
     with _open_store(args) as store:
-        _write(stats.render(stats.compute(store.graph()), args.format))
+        measured = stats.compute(store.graph()) if store.in_memory else stats.compute_store(store)
+        _write(stats.render(measured, args.format))
     return EXIT_OK
 
 
@@ -454,7 +455,8 @@ def _publishing(args: argparse.Namespace) -> int:
         if args.output is not None:
             check_output(args.output)
         with _open_store(args) as store:
-            data = render(describe(store.graph(), base_url=args.base_url, standalone=True),
+            data = render(describe(None, counts=store.counts(), base_url=args.base_url,
+                                   standalone=True),
                           args.format)
         if args.output is None:
             _write_bytes(data)

@@ -11,6 +11,8 @@ from segur_kg.rdf.namespaces import DEF, ID
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from segur_kg.stores import Store
+
 STATS_FORMATS = ("table", "json")
 LANGUAGES = ("fr", "en")
 
@@ -65,6 +67,41 @@ def compute(graph: Graph) -> Stats:
             for lang in languages(node, SKOS.definition) & set(LANGUAGES):
                 _bump(terms, f"definition@{lang}")
     return Stats(len(graph), classes, resources, terms)
+
+
+def compute_store(store: Store) -> Stats:
+    """The same counts, by queries that the store's engine evaluates (nothing copied)."""
+    from rdflib import URIRef
+
+    from segur_kg.publishing.counts import DATASET_IRI, VOID
+    from segur_kg.rdf.namespaces import new_graph
+
+    counts = store.counts()
+    manager = new_graph().namespace_manager
+    partitions = counts.objects(URIRef(DATASET_IRI), URIRef(VOID + "classPartition"))
+    classes = sorted(
+        ((counts.value(node, URIRef(VOID + "class")).n3(manager),  # type: ignore[union-attr]
+          int(counts.value(node, URIRef(VOID + "entities")))) for node in partitions),
+        key=lambda item: (not item[0].startswith("segur:"), item[0]),
+    )
+    triples = int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
+    resources, terms = Coverage(), Coverage()
+    langs = ", ".join(f'"{lang}"' for lang in LANGUAGES)
+    for coverage, kind, inside in (
+            (resources, "label", f'STRSTARTS(STR(?s), "{ID}")'),
+            (terms, "label", f'STRSTARTS(STR(?s), "{DEF}") && STR(?s) != "{DEF}"'),
+            (terms, "definition", f'STRSTARTS(STR(?s), "{DEF}") && STR(?s) != "{DEF}"')):
+        if not coverage.total:
+            [(total,)] = store.select("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
+                                      f"FILTER(isIRI(?s) && {inside}) }}")
+            coverage.total = int(total)  # type: ignore[arg-type]
+        predicate = "rdfs:label" if kind == "label" else "skos:definition"
+        for lang, count in store.select(
+                f"SELECT ?lang (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {predicate} ?value "
+                f"FILTER(isIRI(?s) && {inside}) BIND(LANG(?value) AS ?lang) "
+                f"FILTER(?lang IN ({langs})) }} GROUP BY ?lang"):
+            coverage.counts[f"{kind}@{lang}"] = int(count)  # type: ignore[arg-type]
+    return Stats(triples, classes, resources, terms)
 
 
 def _bump(coverage: Coverage, key: str) -> None:

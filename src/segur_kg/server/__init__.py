@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import Any
 
 from segur_kg.common.errors import SegurKgError
 from segur_kg.server.app import MAX_TARGET_BYTES, GuardedH11Protocol, Server, Settings, build_app
@@ -52,6 +53,17 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _named(counts: Any) -> list[Any]:
+    """The IRIs the dataset's description names (classes, properties, schemes, pages…)."""
+    from rdflib import URIRef
+
+    from segur_kg.publishing.describe import describe
+
+    description = describe(None, counts=counts, standalone=True)
+    return sorted({term for triple in description for term in triple
+                   if isinstance(term, URIRef)}, key=str)
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -60,12 +72,19 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.WARNING, format="segur-kg: %(levelname)s: %(message)s")
     from segur_kg.stores import open_store
 
-    # The pages and VoID are drawn from a copy of the graph; the queries go to the store.
+    # The memory store's pages are drawn from its graph. A store is never copied: the server
+    # keeps its counts and the labels of the terms they name, and reads each page from it.
+    graph = counts = labels = None
     with open_store(settings.store) as store:
-        graph = store.graph(settings.infer)
+        if store.in_memory:
+            graph = store.graph(settings.infer)
+        else:
+            counts = store.counts(settings.infer)
+            labels = store.labels(_named(counts), settings.infer)
         engine = store.engine(settings.infer)
     port = sock.getsockname()[1]
-    server = Server(settings, graph, settings.base(port), settings.local(port), engine)
+    server = Server(settings, graph, settings.base(port), settings.local(port), engine,
+                    counts, labels)
     config = uvicorn.Config(
         build_app(server), log_level="warning", access_log=False, server_header=False,
         # h11 even when httptools is installed: it caps the request head (httptools does not);

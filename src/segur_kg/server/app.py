@@ -33,9 +33,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
@@ -99,10 +102,20 @@ class Settings:
 
 
 class Server:
-    """What the routes share: the graph, the worker pool and cached documents."""
+    """What the routes share: the graph, the worker pool and cached documents.
 
-    def __init__(self, settings: Settings, graph: Graph, base: str, local: str,
-                 engine: Any = None) -> None:
+    With the memory store, `graph` is the graph itself. With a store (Oxigraph, an endpoint)
+    the server holds no copy: `graph` is None, each page reads what it shows from the store
+    through a worker (workers.PAGE_STATEMENTS), and the home page, VoID and service
+    description come from the counts the store keeps (`counts`) and the labels of the terms
+    they name (`labels`); start-up time and memory do not grow with the store."""
+
+    def __init__(self, settings: Settings, graph: Graph | None, base: str, local: str,
+                 engine: Any = None, counts: Graph | None = None,
+                 labels: Graph | None = None) -> None:
+        from rdflib import URIRef
+
+        from segur_kg.publishing.counts import DATASET_IRI, VOID, count_graph
         from segur_kg.querying.catalog import list_queries
 
         self.settings = settings
@@ -112,16 +125,26 @@ class Server:
         self.pool = Pool(graph, settings.workers, engine, settings.max_memory,
                          network=is_remote(settings.store))
         self.queries = list_queries()
-        self.void = _void(graph, base)
+        if counts is None:
+            counts = count_graph(graph)
+        self.triples = int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
+        self.classes = {counts.value(partition, URIRef(VOID + "class")):
+                        int(counts.value(partition, URIRef(VOID + "entities")))
+                        for partition in counts.objects(URIRef(DATASET_IRI),
+                                                        URIRef(VOID + "classPartition"))}
+        self.void = _void(counts, base)
         # The description's own resources (the dataset, its distributions, partitions, link
         # sets, publisher) are minted under /id/dataset/… and /id/organization/…, so they
         # dereference like the graph's. They are looked up here, never in `graph`: the SPARQL
         # endpoint answers over the programme's graph alone.
-        self.catalogue = _catalogue(graph, self.void)
-        self.service = _service_description(graph, base)
+        self.catalogue = _catalogue(graph if graph is not None else labels, self.void)
+        self.service = _service_description(self.triples, base)
         self.dumps: dict[str, Reply] = {}
-        self.documents: dict[tuple[str, str], bytes] = {}
-        self.pages: dict[tuple[str, ...], str] = {}
+        self.dump_locks: dict[str, asyncio.Lock] = {}
+        self.dump_folder: Path | None = None  # the store's graph, written once per format
+        # Bounded: a crawler walking a national graph must not fill the server's memory.
+        self.documents: dict[tuple[str, str], bytes] = _Recent(CACHED_DOCUMENTS)
+        self.pages: dict[tuple[str, ...], str] = _Recent(CACHED_DOCUMENTS)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -131,8 +154,9 @@ class Server:
         asked = request.query_params.get("lang")
         lang = pages.choose_language(asked, request.cookies.get("lang"),
                                      request.headers.get("accept-language"))
-        return (pages.Site(self.graph if graph is None else graph, self.base, lang),
-                (lang if asked == lang else None))
+        shown = graph if graph is not None else (
+            self.graph if self.graph is not None else self.catalogue)
+        return (pages.Site(shown, self.base, lang), (lang if asked == lang else None))
 
     def html(self, request: Request, render: Any, status: int = 200,
              key: tuple[str, ...] | None = None, graph: Graph | None = None) -> HTMLResponse:
@@ -176,20 +200,53 @@ class Server:
                               "for a free worker included) and was stopped; simplify it, add "
                               "a LIMIT, or try again when the server is less busy")
 
-    def graph_of(self, node: Any) -> Graph | None:
-        """The graph that describes `node`: the served graph, else the dataset's description
-        (with the labels of the terms it names); None when neither knows it."""
-        if pages.is_known(self.graph, node):
-            return self.graph
+    async def graph_of(self, node: Any) -> Graph | None:
+        """The graph that describes `node`: the served graph (or, with a store, what the
+        store says about it), else the dataset's description (with the labels of the terms it
+        names); None when neither knows it."""
+        if self.graph is not None:
+            if pages.is_known(self.graph, node):
+                return self.graph
+        else:
+            found = await self.page_graph(str(node))
+            if found is not None:
+                return found
         if pages.is_known(self.void, node):
             return self.catalogue
         return None
 
+    async def page_graph(self, iri: str = "", labels: list[str] | None = None) -> Graph | None:
+        """With a store: what it says about `iri` (see workers._page), with the labels of the
+        IRIs named there and in `labels`, and a mark on those the store describes (so that
+        pages link to them); None when the store says nothing about `iri`."""
+        import json
+
+        from rdflib import Literal, URIRef
+
+        from segur_kg.rdf.namespaces import new_graph
+
+        reply = await self.run({"op": "page", "iri": iri, "labels": labels or []},
+                               self.settings.timeout)
+        if reply.status != 200:
+            if reply.status >= 500:
+                log.warning("a page could not be read from the store: %s",
+                            reply.body.decode("utf-8", "replace").strip())
+            return None
+        found = json.loads(reply.body)
+        graph = new_graph()
+        graph.parse(data=found["description"], format="nt")
+        if iri and not pages.is_known(graph, URIRef(iri)):
+            return None
+        graph.parse(data=found["labels"], format="nt")
+        for described in found["described"]:
+            graph.add((URIRef(described), URIRef(DESCRIBED), Literal(True)))
+        return graph
+
     # -- routes -------------------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        return self.html(request, lambda site, path: pages.home_page(site, path),
-                         key=("home",))
+        return self.html(request, lambda site, path: pages.home_page(
+            site, path, self.classes, self.triples), key=("home",))
 
     async def query_page(self, request: Request) -> Response:
         name = request.query_params.get("example", "")
@@ -272,8 +329,11 @@ class Server:
             return self.html(request, lambda site, path: pages.error_page(
                 site, path + again, message), reply.status)
         truncated = reply.headers.get("X-Segur-Truncated", "").removeprefix("max-rows=")
+        named = None
+        if self.graph is None and reply.kind == "SELECT":  # the labels of what it shows
+            named = await self.page_graph(labels=_result_iris(reply.body))
         return self.html(request, lambda site, path: pages.results_page(
-            site, path + again, text, reply.kind, reply.body, truncated))
+            site, path + again, text, reply.kind, reply.body, truncated), graph=named)
 
     async def graph_store(self, request: Request) -> Response:
         params = request.query_params
@@ -287,6 +347,8 @@ class Server:
                                         protocol.result_offers("CONSTRUCT"))
         except protocol.NotAcceptable:
             return _not_acceptable(protocol.GRAPH_TYPES.values())
+        if self.graph is None:
+            return await self.store_dump(key)
         reply = self.dumps.get(key)
         if reply is None:
             # Serializing the whole graph takes a moment: a worker does it, once per format.
@@ -296,6 +358,35 @@ class Server:
                 self.dumps[key] = reply
         return Response(reply.body, reply.status, {"Vary": "Accept"},
                         media_type=reply.content_type)
+
+    async def store_dump(self, key: str) -> Response:
+        """The store's default graph in format `key`, written once per format by a process of
+        its own that streams it from the store (see dump.py), then sent from the file."""
+        from starlette.responses import FileResponse
+
+        from segur_kg.server import dump
+
+        fmt = protocol.SERIALIZE_NAME[key]
+        media = protocol.GRAPH_TYPES[fmt]
+        lock = self.dump_locks.setdefault(fmt, asyncio.Lock())
+        async with lock:
+            path = self.dumps_folder() / f"graph.{fmt}"
+            if not path.exists():
+                process = await asyncio.create_subprocess_exec(
+                    *dump.command(self.settings.store, self.settings.infer, fmt, path),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                _, errors = await process.communicate()
+                if process.returncode != 0:
+                    log.warning("the graph could not be written from the store: %s",
+                                errors.decode("utf-8", "replace").strip()[-500:])
+                    return _text(503, "the graph could not be read from the store; try again "
+                                      "later")
+        return FileResponse(path, media_type=media, headers={"Vary": "Accept"})
+
+    def dumps_folder(self) -> Path:
+        if self.dump_folder is None:
+            self.dump_folder = Path(tempfile.mkdtemp(prefix="segur-kg-serve-"))
+        return self.dump_folder
 
     async def void_description(self, request: Request) -> Response:
         try:
@@ -315,14 +406,16 @@ class Server:
         relative = relative.split("?", 1)[0]
         candidates = [relative, unquote(relative)]
         for name in candidates:
-            if self.graph_of(URIRef(pages.ROOT + name)) is not None:
+            if await self.graph_of(URIRef(pages.ROOT + name)) is not None:
                 return self.negotiate_document(request, name)
         for name in candidates:
             stem, dot, extension = name.rpartition(".")
-            if dot and extension in protocol.DOCUMENT_TYPES and self.graph_of(
-                    URIRef(pages.ROOT + stem)) is not None:
+            if not (dot and extension in protocol.DOCUMENT_TYPES):
+                continue
+            graph = await self.graph_of(URIRef(pages.ROOT + stem))
+            if graph is not None:
                 return self.document(request, pages.ROOT + stem, extension,
-                                     self.base + stem)
+                                     self.base + stem, graph)
         iri = pages.ROOT + unquote(relative)
         if _prefers_html(request):
             return self.html(request, lambda site, path: pages.not_found_page(site, path, iri),
@@ -338,12 +431,10 @@ class Server:
             return _not_acceptable(protocol.DOCUMENT_TYPES.values())
         return RedirectResponse(f"{self.base}{name}.{key}", 303, headers={"Vary": "Accept"})
 
-    def document(self, request: Request, iri: str, extension: str, stem_url: str) -> Response:
-        from rdflib import URIRef
-
+    def document(self, request: Request, iri: str, extension: str, stem_url: str,
+                 graph: Graph) -> Response:
         formats = [(key, f"{stem_url}.{key}") for key in protocol.DOCUMENT_TYPES
                    if key != "html"]
-        graph = self.graph_of(URIRef(iri))
         if extension == "html":
             return self.html(request, lambda site, path: pages.resource_page(
                 site, iri, path, formats), key=("document", iri), graph=graph)
@@ -355,11 +446,17 @@ class Server:
         from rdflib import URIRef
 
         iri = request.query_params.get("iri", "")
-        if not iri or not pages.is_known(self.graph, URIRef(iri)):
+        graph = None
+        if iri and self.graph is not None:
+            graph = self.graph if pages.is_known(self.graph, URIRef(iri)) else None
+        elif iri:
+            graph = await self.page_graph(iri)
+        if graph is None:
             return self.html(request, lambda site, path: pages.not_found_page(site, path, iri),
                              404)
         return self.html(request, lambda site, path: pages.resource_page(
-            site, iri, f"{path}?iri={quote(iri, safe='')}", []), key=("resource", iri))
+            site, iri, f"{path}?iri={quote(iri, safe='')}", []), key=("resource", iri),
+            graph=graph)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         if _prefers_html(request):
@@ -376,6 +473,36 @@ class Server:
     async def internal_error(self, request: Request, exc: Exception) -> Response:
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
         return PlainTextResponse(GENERIC_ERROR, 500)
+
+
+# Pages and documents kept ready, the most recently made ones.
+CACHED_DOCUMENTS = 2048
+# The mark page_graph puts on the IRIs the store describes; only the pages see it.
+DESCRIBED = "urn:segur-kg:page:described"
+
+
+class _Recent(dict):
+    """A dict that keeps only its `size` most recently added entries."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.size:
+            del self[next(iter(self))]
+
+
+def _result_iris(body: bytes) -> list[str]:
+    """The IRIs of a SELECT answer (SPARQL JSON) that a page shows."""
+    import json
+
+    document = json.loads(body)
+    iris: set[str] = set()
+    for binding in document.get("results", {}).get("bindings", [])[:pages.MAX_PAGE_ROWS]:
+        iris.update(term["value"] for term in binding.values() if term.get("type") == "uri")
+    return sorted(iris)
 
 
 def _text(status: int, message: str, negotiated: bool = False) -> Response:
@@ -431,12 +558,12 @@ def _description(graph: Graph, iri: str) -> Graph:
     return out
 
 
-def _void(graph: Graph, base: str) -> Graph:
+def _void(counts: Graph, base: str) -> Graph:
     from rdflib import URIRef
 
     from segur_kg.publishing.describe import DATASET_IRI, VOID, describe
 
-    description = describe(graph, standalone=True)
+    description = describe(None, counts=counts, standalone=True)
     dataset = URIRef(DATASET_IRI)
     description.add((dataset, URIRef(VOID + "sparqlEndpoint"), URIRef(base + "sparql")))
     description.add((dataset, URIRef(VOID + "dataDump"),
@@ -464,7 +591,7 @@ def _catalogue(graph: Graph, void: Graph) -> Graph:
     return out
 
 
-def _service_description(graph: Graph, base: str) -> Graph:
+def _service_description(triples: int, base: str) -> Graph:
     from rdflib import RDF, XSD, BNode, Literal, Namespace, URIRef
 
     from segur_kg.publishing.describe import DATASET_IRI, VOID
@@ -487,7 +614,7 @@ def _service_description(graph: Graph, base: str) -> Graph:
     out.add((dataset, RDF.type, sd.Dataset))
     out.add((dataset, sd.defaultGraph, default))
     out.add((default, RDF.type, sd.Graph))
-    out.add((default, URIRef(VOID + "triples"), Literal(len(graph), datatype=XSD.integer)))
+    out.add((default, URIRef(VOID + "triples"), Literal(triples, datatype=XSD.integer)))
     out.add((default, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
              URIRef(DATASET_IRI)))
     return out
@@ -750,13 +877,15 @@ def build_app(server: Server) -> Guard:
     async def lifespan(app: Starlette):  # noqa: ANN202
         server.pool.start()
         links = f"; links point to {server.base}" if server.base != server.local else ""
-        print(f"segur-kg: serving {len(server.graph)} triples at {server.local} "
+        print(f"segur-kg: serving {server.triples} triples at {server.local} "
               f"(SPARQL endpoint {server.local}sparql{links}); press Ctrl-C to stop",
               flush=True)
         try:
             yield
         finally:
             server.pool.stop()
+            if server.dump_folder is not None:
+                shutil.rmtree(server.dump_folder, ignore_errors=True)
 
     routes = [
         Route("/", server.home),

@@ -205,18 +205,17 @@ def _grouped(site: Site, pairs: list[tuple[Node, Node]]) -> list[tuple[Link, lis
     return sorted(rows, key=lambda row: (row[0].text.casefold(), row[0].iri))
 
 
-def home_page(site: Site, path: str) -> str:
-    from rdflib import RDF, URIRef
+def home_page(site: Site, path: str, classes: dict[Node, int], triples: int) -> str:
+    """The home page: `classes` maps each class to its number of resources (the VoID class
+    partitions), `triples` is the size of the graph; labels come from the site's graph."""
+    from rdflib import URIRef
 
-    counts: dict[Node, int] = {}
-    for _, klass in site.graph.subject_objects(RDF.type):
-        if isinstance(klass, URIRef) and not str(klass).startswith(SKIPPED_CLASS_NAMESPACES):
-            counts[klass] = counts.get(klass, 0) + 1
-    entries = [(site.link(klass), count) for klass, count in counts.items()]
+    entries = [(site.link(klass), count) for klass, count in classes.items()
+               if isinstance(klass, URIRef) and not str(klass).startswith(SKIPPED_CLASS_NAMESPACES)]
     entries.sort(key=lambda entry: (entry[0].text.casefold(), entry[0].iri))
     vocabulary = [entry for entry in entries if entry[0].iri.startswith(DEF)]
     others = [entry for entry in entries if not entry[0].iri.startswith(DEF)]
-    return render("home.html", site, path, triples=len(site.graph), vocabulary=vocabulary,
+    return render("home.html", site, path, triples=triples, vocabulary=vocabulary,
                   others=others, example=site.link(URIRef(f"{ID}actor/ans")))
 
 

@@ -93,6 +93,8 @@ def execute(graph: Graph, store: Any, job: dict[str, Any],
     try:
         if job["op"] == "query":
             return _query(store, job)
+        if job["op"] == "page":
+            return _page(store, job)
         if job["op"] == "dump":
             from segur_kg.rdf.serialize import serialize
 
@@ -171,6 +173,57 @@ def _query(store: Any, job: dict[str, Any]) -> Reply:
     if "charset" not in media_type and media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     return Reply(200, media_type, body, headers, kind)
+
+
+# Statements shown on one page of a store-backed server, in each direction: a class of a
+# national graph has millions of instances.
+PAGE_STATEMENTS = 1000
+_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+_PREF_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+
+
+def _page(store: Any, job: dict[str, Any]) -> Reply:
+    """What a page or a document about one IRI needs, read from the store (a server that
+    holds no copy of the graph): what the store says about the IRI (its statements, those of
+    the blank nodes it points to, two levels down, and the statements pointing to it, at most
+    PAGE_STATEMENTS each way), the labels of the IRIs these name (job "labels" adds more), and
+    which of those IRIs the store describes. A JSON document of N-Triples texts and IRIs."""
+    import json
+
+    from pyoxigraph import NamedNode, RdfFormat, serialize
+
+    limit = int(job.get("limit", PAGE_STATEMENTS))
+    description: list[Any] = []
+    named: set[str] = set(job.get("labels", []))
+    if job.get("iri"):
+        node = str(NamedNode(job["iri"]))  # a valid IRI, written as SPARQL reads it
+        blank = "FILTER(isBlank(?s))"
+        description = list(store.query(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
+            f"{{ {{ SELECT ?p ?o WHERE {{ {node} ?p ?o }} LIMIT {limit} }} BIND({node} AS ?s) }} "
+            f"UNION {{ {node} ?p1 ?s {blank} ?s ?p ?o }} "
+            f"UNION {{ {node} ?p1 ?b1 FILTER(isBlank(?b1)) ?b1 ?p2 ?s {blank} ?s ?p ?o }} "
+            f"UNION {{ {{ SELECT ?s ?p WHERE {{ ?s ?p {node} }} LIMIT {limit} }} "
+            f"BIND({node} AS ?o) }} }}"))
+        for triple in description:
+            named.update(term.value for term in triple if isinstance(term, NamedNode))
+        named.discard(job["iri"])
+    labels: list[Any] = []
+    described: list[str] = []
+    iris = sorted(named)
+    for start in range(0, len(iris), 500):
+        values = " ".join(str(NamedNode(iri)) for iri in iris[start:start + 500])
+        labels += store.query(f"CONSTRUCT {{ ?s {_LABEL} ?o . ?s {_PREF_LABEL} ?p }} WHERE {{ "
+                              f"VALUES ?s {{ {values} }} {{ ?s {_LABEL} ?o }} UNION "
+                              f"{{ ?s {_PREF_LABEL} ?p }} }}")
+        described += [solution[0].value for solution in store.query(
+            f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} FILTER EXISTS {{ ?s ?p ?o }} }}")]
+    body = json.dumps({
+        "description": serialize(description, format=RdfFormat.N_TRIPLES).decode("utf-8"),
+        "labels": serialize(labels, format=RdfFormat.N_TRIPLES).decode("utf-8"),
+        "described": sorted(described),
+    }).encode("utf-8")
+    return Reply(200, "application/json", body)
 
 
 def _canonical_triples(answer: Any) -> list[Any]:

@@ -72,9 +72,12 @@ class Store:
         iris = sorted({str(n) for n in nodes if isinstance(n, URIRef)})
         for start in range(0, len(iris), 500):
             chunk = iris[start:start + 500]
+            # One pattern per predicate, so that the engine looks each IRI up (a VALUES on ?p
+            # makes Oxigraph scan every label of the store).
             text = ("SELECT ?s ?p ?o WHERE { VALUES ?s { "
                     + " ".join(f"<{iri}>" for iri in chunk)
-                    + " } VALUES ?p { rdfs:label skos:prefLabel } ?s ?p ?o }")
+                    + " } { ?s rdfs:label ?o BIND(rdfs:label AS ?p) } UNION "
+                    "{ ?s skos:prefLabel ?o BIND(skos:prefLabel AS ?p) } }")
             for s, p, o in self.select(text, infer):
                 graph.add((s, p, o))
         return graph
