@@ -52,15 +52,14 @@ class GraphDiff:
         return sum(1 for r in self.resources for c in r.changes if c.kind == kind)
 
 
-def load_side(path: Path) -> Graph:
-    """One file, or every RDF file under a folder (hidden entries skipped), merged."""
-    from segur_kg.rdf.namespaces import new_graph
-    from segur_kg.rdf.reading import FORMATS, parse_file
+def side_files(path: Path) -> list[Path]:
+    """One file, or every RDF file under a folder (hidden entries skipped), in order."""
+    from segur_kg.rdf.reading import FORMATS
 
     if not path.exists():
         raise SegurKgError(f"{path}: no such file or folder; give an RDF file or a folder")
     if path.is_file():
-        return parse_file(path)
+        return [path]
     files = sorted(
         item for item in path.rglob("*")
         if item.is_file() and item.suffix.lower() in FORMATS
@@ -69,8 +68,16 @@ def load_side(path: Path) -> Graph:
     if not files:
         known = " ".join(sorted(FORMATS))
         raise SegurKgError(f"{path}: the folder holds no RDF file ({known}); check the path")
+    return files
+
+
+def load_side(path: Path) -> Graph:
+    """One side, merged into one rdflib graph."""
+    from segur_kg.rdf.namespaces import new_graph
+    from segur_kg.rdf.reading import parse_file
+
     graph = new_graph()
-    for item in files:
+    for item in side_files(path):
         parse_file(item, graph)
     return graph
 
@@ -351,9 +358,118 @@ def _render_md(diff: GraphDiff, namer: _Namer, words: dict[str, str], lang: str,
 
 def run(old: Path, new: Path, fmt: str, lang: str) -> tuple[str, bool]:
     """The rendered diff of two paths, and whether they differ."""
-    old_graph = load_side(old)
-    new_graph = load_side(new)
-    result = compare(old_graph, new_graph)
+    result = compare_sides(old, new)
     text = render(result, fmt, lang, str(old), str(new))
     return text, bool(result.resources)
 
+
+# --- two sides of any size -------------------------------------------------------------------
+#
+# Each side is read once, written as N-Triples and sorted in bounded memory (the external sort of
+# publishing.streaming); a walk through both sorted files finds the statements only one side
+# has. Only those, the statements about blank nodes (compared by content, as above) and the
+# labels of the IRIs they name become rdflib graphs, so memory follows the change, not the
+# sides.
+
+_LABEL_PREDICATES = (b"<http://www.w3.org/2000/01/rdf-schema#label>",
+                     b"<http://www.w3.org/2004/02/skos/core#prefLabel>")
+
+
+@dataclass
+class _Side:
+    lines: Path  # the sorted N-Triples lines without blank nodes, each once
+    blank: list[bytes]  # the lines with a blank node
+    prefixes: dict[str, str]  # those the files declare, for showing names
+    size: int = 0  # statements
+
+
+def compare_sides(old: Path, new: Path) -> GraphDiff:
+    """compare() of two paths, in memory that follows the change."""
+    import tempfile
+
+    from segur_kg.rdf.namespaces import new_graph
+
+    with tempfile.TemporaryDirectory(prefix="segur-kg-diff-") as folder:
+        work = Path(folder)
+        sides = [_sorted_side(path, work / name) for path, name in ((old, "old"), (new, "new"))]
+        only = _differing(sides[0].lines, sides[1].lines)
+        named: set[bytes] = set()
+        for lines in (*only, sides[0].blank, sides[1].blank):
+            for line in lines:
+                named.update(_iris(line))
+        graphs = []
+        for side, differing in zip(sides, only, strict=True):
+            graph = new_graph()
+            text = b"".join([*differing, *side.blank, *_labels(side.lines, named)])
+            graph.parse(data=text.decode("utf-8"), format="nt")
+            for prefix, namespace in side.prefixes.items():
+                graph.bind(prefix, namespace, override=False)
+            graphs.append(graph)
+    result = compare(graphs[0], graphs[1])
+    result.old_size, result.new_size = sides[0].size, sides[1].size
+    return result
+
+
+def _sorted_side(path: Path, work: Path) -> _Side:
+    from pyoxigraph import RdfFormat, Triple, serialize
+
+    from segur_kg.publishing.streaming import merge_sorted, sorted_runs
+    from segur_kg.rdf.reading import read_triples
+
+    work.mkdir()
+    dump = work / "side.nt"
+    prefixes: dict[str, str] = {}
+    with dump.open("wb") as stream:
+        for item in side_files(path):  # each file has blank nodes of its own, as in rdflib
+            declared: dict[str, str] = {}
+            serialize((Triple(*triple) for triple in read_triples(item, declared)),
+                      output=stream, format=RdfFormat.N_TRIPLES)
+            for prefix, namespace in declared.items():
+                prefixes.setdefault(prefix, namespace)
+    runs, blank = sorted_runs(dump, work)
+    dump.unlink()
+    side = _Side(work / "sorted.nt", sorted(set(blank)), prefixes)
+    with side.lines.open("wb", buffering=1 << 20) as stream:
+        for line in merge_sorted(runs):
+            stream.write(line)
+            side.size += 1
+    side.size += len(side.blank)
+    return side
+
+
+def _differing(old: Path, new: Path) -> tuple[list[bytes], list[bytes]]:
+    """The lines only `old` has and those only `new` has, from two sorted files."""
+    removed: list[bytes] = []
+    added: list[bytes] = []
+    with old.open("rb") as left, new.open("rb") as right:
+        a, b = left.readline(), right.readline()
+        while a or b:
+            if a and (not b or a < b):
+                removed.append(a)
+                a = left.readline()
+            elif b and (not a or b < a):
+                added.append(b)
+                b = right.readline()
+            else:
+                a, b = left.readline(), right.readline()
+    return removed, added
+
+
+def _iris(line: bytes) -> list[bytes]:
+    """The IRIs (as written, <…>) of an N-Triples line's subject, predicate and object."""
+    parts = line.split(b" ", 2)
+    found = [part for part in parts[:2] if part.startswith(b"<")]
+    if parts[2].startswith(b"<"):
+        found.append(parts[2][:parts[2].index(b">") + 1])
+    return found
+
+
+def _labels(lines: Path, named: set[bytes]) -> list[bytes]:
+    """The label lines, in a sorted file, of the IRIs in `named`."""
+    found = []
+    with lines.open("rb") as stream:
+        for line in stream:
+            subject, _, rest = line.partition(b" ")
+            if subject in named and rest.startswith(_LABEL_PREDICATES):
+                found.append(line)
+    return found

@@ -46,27 +46,27 @@ def export_store(store: Store, fmt: str, infer: bool, description: Graph,
         dump = work / "store.nt"
         with dump.open("wb") as stream:
             store.dump_ntriples(stream, infer)
-        plain, blank = _split_runs(dump, work)
+        plain, blank = sorted_runs(dump, work)
         dump.unlink()
         described = _lines(description)
         if fmt in ("nq", "trig"):
             # Each graph keeps its blank nodes apart, as serialize.serialize_quads does.
-            data = _merge([*plain, _canonical([blank])])
-            notes = _canonical([[line for line in described if _has_blank(line)]], "g1")
-            notes = _merge([[line for line in described if not _has_blank(line)], notes])
-            lines: Iterable[bytes] = _merge([_in_graph(data, NAMED_GRAPH),
+            data = merge_sorted([*plain, _canonical([blank])])
+            notes = _canonical([[line for line in described if has_blank_node(line)]], "g1")
+            notes = merge_sorted([[line for line in described if not has_blank_node(line)], notes])
+            lines: Iterable[bytes] = merge_sorted([_in_graph(data, NAMED_GRAPH),
                                              _in_graph(notes, DESCRIPTION_GRAPH)])
         else:
-            blanks = _canonical([blank, [line for line in described if _has_blank(line)]])
-            described = [line for line in described if not _has_blank(line)]
-            lines = _merge([*plain, described, blanks])
+            blanks = _canonical([blank, [line for line in described if has_blank_node(line)]])
+            described = [line for line in described if not has_blank_node(line)]
+            lines = merge_sorted([*plain, described, blanks])
         if fmt in ("nt", "nq"):
             output.writelines(lines)
             return
         _write_with_oxigraph(lines, fmt, work, output)
 
 
-def _split_runs(dump: Path, work: Path) -> tuple[list[Iterator[bytes]], list[bytes]]:
+def sorted_runs(dump: Path, work: Path) -> tuple[list[Iterator[bytes]], list[bytes]]:
     """Sorted runs of the lines without blank nodes, each in its own file, and the lines with
     blank nodes (kept in memory: they are canonicalized together)."""
     runs: list[Iterator[bytes]] = []
@@ -74,8 +74,8 @@ def _split_runs(dump: Path, work: Path) -> tuple[list[Iterator[bytes]], list[byt
     with dump.open("rb") as stream:
         while lines := stream.readlines(RUN_BYTES):
             if any(b"_:" in line for line in lines):
-                blank += [line for line in lines if _has_blank(line)]
-                lines = [line for line in lines if not _has_blank(line)]
+                blank += [line for line in lines if has_blank_node(line)]
+                lines = [line for line in lines if not has_blank_node(line)]
             lines.sort()
             run = work / f"run-{len(runs)}.nt"
             run.write_bytes(b"".join(lines))
@@ -89,7 +89,7 @@ def _read_lines(path: Path) -> Iterator[bytes]:
         yield from stream
 
 
-def _has_blank(line: bytes) -> bool:
+def has_blank_node(line: bytes) -> bool:
     """Whether an N-Triples line has a blank node as subject or object (a predicate is always
     an IRI; an IRI and a blank-node label hold no space, so the object starts after the second
     space)."""
@@ -138,7 +138,7 @@ def _lines(graph: Graph) -> list[bytes]:
     return ntriples(graph).splitlines(keepends=True)
 
 
-def _merge(runs: list[Iterable[bytes]]) -> Iterator[bytes]:
+def merge_sorted(runs: list[Iterable[bytes]]) -> Iterator[bytes]:
     """The sorted runs merged into one sorted stream, each line once."""
     previous = None
     for line in heapq.merge(*runs):
