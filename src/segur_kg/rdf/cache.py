@@ -72,9 +72,24 @@ def cached_graph(path: Path, build: Callable[[], Graph]) -> Graph:
     return graph
 
 
-def _read(path: Path) -> Graph | None:
-    from segur_kg.rdf.namespaces import new_graph
+def cached_ntriples(path: Path, build: Callable[[], Graph]) -> bytes:
+    """The sorted N-Triples of the graph kept in `path` (see cached_graph), read as bytes: a
+    store loads them as they are, without making rdflib objects of them."""
+    from segur_kg.rdf.serialize import serialize
 
+    body = _verified(path)
+    if body is None:
+        graph = cached_graph(path, build)
+        body = _verified(path)
+        if body is None:  # the cache cannot be written
+            return serialize(graph, "nt")
+    while body.startswith(_PREFIX_LINE.encode()):
+        body = body.partition(b"\n")[2]
+    return body
+
+
+def _verified(path: Path) -> bytes | None:
+    """The content of a cache file whose checksum holds, without the checksum line."""
     try:
         raw = path.read_bytes()
     except OSError:
@@ -84,6 +99,15 @@ def _read(path: Path) -> Graph | None:
         return None
     body += b"\n"
     if hashlib.sha256(body).hexdigest().encode() != last[len(_CHECKSUM_PREFIX):].strip():
+        return None
+    return body
+
+
+def _read(path: Path) -> Graph | None:
+    from segur_kg.rdf.namespaces import new_graph
+
+    body = _verified(path)
+    if body is None:
         return None
     graph = new_graph()
     try:
@@ -119,5 +143,15 @@ def dataset() -> Graph:
     """The dataset as rdf_io.load_dataset() builds it, read from the cache when possible."""
     from segur_kg.rdf.reading import load_dataset
 
-    key = sources_key("dataset 1")
-    return cached_graph(cache_dir() / f"dataset-{key}.nt", load_dataset)
+    return cached_graph(_dataset_file(), load_dataset)
+
+
+def dataset_ntriples() -> bytes:
+    """The dataset's sorted N-Triples, from the cache when possible."""
+    from segur_kg.rdf.reading import load_dataset
+
+    return cached_ntriples(_dataset_file(), load_dataset)
+
+
+def _dataset_file() -> Path:
+    return cache_dir() / f"dataset-{sources_key('dataset 1')}.nt"

@@ -29,6 +29,11 @@ def inferred_dataset() -> Graph:
     return cache.cached_graph(cache_file(), lambda: closure(cache.dataset()))
 
 
+def inferred_ntriples() -> bytes:
+    """inferred_dataset() as sorted N-Triples, read from the cache as bytes when possible."""
+    return cache.cached_ntriples(cache_file(), lambda: closure(cache.dataset()))
+
+
 def closure(graph: Graph) -> Graph:
     """OWL 2 RL closure of a copy of `graph` (the input is left untouched)."""
     from owlrl import DeductiveClosure, OWLRL_Semantics

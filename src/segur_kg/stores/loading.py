@@ -42,24 +42,55 @@ def check_files(files: list[Path]) -> None:
         check_file(path)
 
 
+class Checking:
+    """check_files in a thread of its own, while the engine loads the same files: the reader is
+    Python and the engine's bulk load is native, so the check costs no time on two cores. The
+    load goes into a new store that is kept only if the check passes (see result())."""
+
+    def __init__(self, files: list[Path]) -> None:
+        import threading
+
+        from segur_kg.rdf.reading import rdf_format
+
+        for path in files:
+            rdf_format(path)  # an unknown extension is refused before any file is read
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(files,), daemon=True)
+        self._thread.start()
+
+    def _run(self, files: list[Path]) -> None:
+        try:
+            check_files(files)
+        except BaseException as exc:  # handed to the loading thread by result()
+            self._error = exc
+
+    def result(self, loading_error: BaseException | None = None) -> None:
+        """Wait for the check; raise what it found, which comes first: the reader's message is
+        the one every command gives, and it reads the files in order. Else re-raise the
+        load's own error, if any."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if loading_error is not None:
+            raise loading_error
+
+
 def total_bytes(files: list[Path]) -> int:
     return sum(path.stat().st_size for path in files)
 
 
 def dataset_ntriples() -> bytes:
     """The dataset exactly as the memory store holds it (version and licence stamped)."""
-    from segur_kg.rdf.cache import dataset
-    from segur_kg.rdf.serialize import serialize
+    from segur_kg.rdf.cache import dataset_ntriples as cached
 
-    return serialize(dataset(), "nt")
+    return cached()
 
 
 def base_closure_ntriples() -> bytes:
     """The cached OWL 2 RL closure of the dataset, as N-Triples."""
-    from segur_kg.rdf.serialize import serialize
-    from segur_kg.reasoning.inference import inferred_dataset
+    from segur_kg.reasoning.inference import inferred_ntriples
 
-    return serialize(inferred_dataset(), "nt")
+    return inferred_ntriples()
 
 
 def chunks(files: list[Path]) -> Iterator[Chunk]:

@@ -160,7 +160,6 @@ class OxigraphStore(Store):
 
     def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
         started = time.perf_counter()  # the files' check counts as loading
-        loading.check_files(files)
         if self.path.exists() and (not self.path.is_dir() or (
                 not _is_store(self.path) and any(self.path.iterdir()))):
             raise SegurKgError(f"{self.path}: exists and is not an Oxigraph store; "
@@ -170,17 +169,22 @@ class OxigraphStore(Store):
 
         def fill(store: Any) -> tuple[int, float, int | None]:
             kept: list[bytes] = [dataset]  # the asserted N-Triples, for the closure
-            with progress.bar("load", len(dataset) + loading.total_bytes(files),
-                              unit="B") as bar:
-                _bulk_load(store, loading.Chunk(dataset, "nt", "dataset", 1))
-                bar.update(len(dataset))
-                for chunk in loading.chunks(files):
-                    _bulk_load(store, chunk)
-                    if infer:
-                        kept.append(chunk.data if chunk.fmt == "nt" else loading.as_ntriples(chunk))
-                    bar.update(len(chunk.data))
-            _keep_counts(store)
-            asserted, loaded = _count(store), time.perf_counter() - started
+            checking = loading.Checking(files)
+            try:
+                with progress.bar("load", len(dataset) + loading.total_bytes(files),
+                                  unit="B") as bar:
+                    _bulk_load(store, loading.Chunk(dataset, "nt", "dataset", 1))
+                    bar.update(len(dataset))
+                    for chunk in loading.chunks(files):
+                        _bulk_load(store, chunk)
+                        if infer:
+                            kept.append(chunk.data if chunk.fmt == "nt"
+                                        else loading.as_ntriples(chunk))
+                        bar.update(len(chunk.data))
+            except Exception as exc:  # noqa: BLE001 - handed to result(), which raises
+                checking.result(exc)
+            checking.result()
+            asserted, loaded = _keep_counts(store), time.perf_counter() - started
             return asserted, loaded, _fill_closure(store, b"".join(kept)) if infer else None
 
         asserted, loaded, closure = self._rebuild(fill)
@@ -247,11 +251,6 @@ def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
         raise loading.syntax_error(chunk, str(exc)) from None
 
 
-def _count(store: Any, graph: str | None = None) -> int:
-    pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-    return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))[0].value)
-
-
 def _fill_closure(store: Any, asserted: bytes) -> int:
     """Closure graph = cached base closure ∪ asserted ∪ what the asserted triples entail,
     in a store that has none yet."""
@@ -264,20 +263,24 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
         for piece in loading.closure_ntriples(asserted):
             _bulk_load(store, loading.Chunk(piece, "nt", "closure", 1), graph)
             bar.update(piece.count(b"\n"))
-    _keep_counts(store, infer=True)
+    closure = _keep_counts(store, infer=True)
     _bulk_load(store, loading.Chunk(loading.closure_marker(cache_key()), "nt", "closure", 1),
                NamedNode(loading.STATUS_GRAPH))
-    return _count(store, CLOSURE_GRAPH)
+    return closure
 
 
-def _keep_counts(store: Any, infer: bool = False) -> None:
+def _keep_counts(store: Any, infer: bool = False) -> int:
     """Count the default graph (or the closure) once, with the engine, and keep the counts in
-    their named graph: the server, `describe` and `export` read them there."""
+    their named graph: the server, `describe` and `export` read them there. Returns the number
+    of triples."""
     from pyoxigraph import DefaultGraph, NamedNode
+    from rdflib import URIRef
 
     from segur_kg.publishing.counts import (
         CLOSURE_STATISTICS_GRAPH,
+        DATASET_IRI,
         STATISTICS_GRAPH,
+        VOID,
         count_store,
     )
     from segur_kg.rdf.canonical import ntriples
@@ -290,7 +293,9 @@ def _keep_counts(store: Any, infer: bool = False) -> None:
                 for solution in store.query(text, default_graph=source, prefixes=QUERY_PREFIXES)]
 
     target = NamedNode(CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH)
-    _bulk_load(store, loading.Chunk(ntriples(count_store(select)), "nt", "counts", 1), target)
+    counts = count_store(select)
+    _bulk_load(store, loading.Chunk(ntriples(counts), "nt", "counts", 1), target)
+    return int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
 
 
 class _ServedStore:
