@@ -78,9 +78,17 @@ def triple_key(triple: tuple[Any, Any, Any]) -> tuple[str, str, str]:
 
 
 def ntriples_lines(graph: Graph) -> list[str]:
-    """The graph's N-Triples lines, sorted, without duplicates."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return sorted({line for line in text.splitlines() if line.strip()})
+    """The graph's N-Triples lines, sorted, without duplicates, written by Oxigraph as it
+    writes a store's dump (canonical escapes: a tab or a control character in a literal is
+    escaped, which rdflib writes raw), so that every store gives the same lines. Lines are cut
+    at line feeds only: a literal may hold U+2028 and other characters str.splitlines() cuts at."""
+    from pyoxigraph import RdfFormat, Triple, serialize
+
+    from segur_kg.rdf.terms import to_oxigraph
+
+    data = serialize((Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
+                      for s, p, o in graph), format=RdfFormat.N_TRIPLES)
+    return sorted({line for line in data.decode("utf-8").split("\n") if line})
 
 
 def ntriples(graph: Graph) -> bytes:

@@ -215,6 +215,13 @@ class Server:
             return self.catalogue
         return None
 
+    def members(self, iri: str) -> int | None:
+        """How many resources the class `iri` has, for a page that may show only some of them
+        (a store-backed server); None with the memory store, whose pages show them all."""
+        from rdflib import URIRef
+
+        return None if self.graph is not None else self.classes.get(URIRef(iri))
+
     async def page_graph(self, iri: str = "", labels: list[str] | None = None) -> Graph | None:
         """With a store: what it says about `iri` (see workers._page), with the labels of the
         IRIs named there and in `labels`, and a mark on those the store describes (so that
@@ -437,7 +444,7 @@ class Server:
                    if key != "html"]
         if extension == "html":
             return self.html(request, lambda site, path: pages.resource_page(
-                site, iri, path, formats), key=("document", iri), graph=graph)
+                site, iri, path, formats, self.members(iri)), key=("document", iri), graph=graph)
         return self.serialized(iri, lambda: _description(graph, iri), extension)
 
     async def resource(self, request: Request) -> Response:
@@ -455,8 +462,8 @@ class Server:
             return self.html(request, lambda site, path: pages.not_found_page(site, path, iri),
                              404)
         return self.html(request, lambda site, path: pages.resource_page(
-            site, iri, f"{path}?iri={quote(iri, safe='')}", []), key=("resource", iri),
-            graph=graph)
+            site, iri, f"{path}?iri={quote(iri, safe='')}", [], self.members(iri)),
+            key=("resource", iri), graph=graph)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         if _prefers_html(request):

@@ -52,6 +52,7 @@ UI: dict[str, dict[str, str]] = {
         "labels": "Libellés", "definition": "Définition", "types": "Types",
         "outgoing": "Relations sortantes", "incoming": "Relations entrantes",
         "sources": "Sources", "instances": "Membres de la classe", "formats": "Autres formats",
+        "shown_of": "{shown} affichés sur {total}",
         "examples": "Questions de compétence", "run": "Exécuter", "format": "Format",
         "results": "Résultats", "rows": "lignes", "truncated": "Résultat tronqué à",
         "edit": "Modifier la requête", "not_found": "Ressource inconnue",
@@ -73,6 +74,7 @@ UI: dict[str, dict[str, str]] = {
         "labels": "Labels", "definition": "Definition", "types": "Types",
         "outgoing": "Outgoing relations", "incoming": "Incoming relations",
         "sources": "Sources", "instances": "Members of the class", "formats": "Other formats",
+        "shown_of": "{shown} shown of {total}",
         "examples": "Competency questions", "run": "Run", "format": "Format",
         "results": "Results", "rows": "rows", "truncated": "Answer truncated at",
         "edit": "Edit the query", "not_found": "Unknown resource",
@@ -219,8 +221,10 @@ def home_page(site: Site, path: str, classes: dict[Node, int], triples: int) -> 
                   others=others, example=site.link(URIRef(f"{ID}actor/ans")))
 
 
-def resource_page(site: Site, iri: str, path: str, formats: list[tuple[str, str]]) -> str:
-    """The page of one IRI; its class index when it is a class. `formats`: (name, address)."""
+def resource_page(site: Site, iri: str, path: str, formats: list[tuple[str, str]],
+                  members: int | None = None) -> str:
+    """The page of one IRI; its class index when it is a class. `formats`: (name, address);
+    `members`: how many resources the class has, when the page shows only some of them."""
     from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
     from rdflib.namespace import DCTERMS
 
@@ -250,7 +254,7 @@ def resource_page(site: Site, iri: str, path: str, formats: list[tuple[str, str]
         types=_sorted_values(site, list(set(graph.objects(node, RDF.type)))),
         outgoing=_grouped(site, outgoing), incoming=_grouped(site, incoming),
         sources=_sorted_values(site, list(set(graph.objects(node, DCTERMS.source)))),
-        instances=instances, formats=formats,
+        instances=instances, formats=formats, members=members,
     )
 
 
