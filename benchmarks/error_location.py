@@ -3,7 +3,7 @@ not a test: tests/test_rdf_reader_verdicts.py checks the line and column it repo
 
 Writes, in a temporary folder, files whose only error is at the end of one long line (1 MB, 10 MB
 and 20 MB; the 20 MB term is longer than the parser reads, which is the error then) or on the last
-of 80,001 lines, and times the reader alone (rdf_io.check_file, N-Triples and N-Quads) and the
+of 80,001 lines, and times the reader alone (rdf.reading.check_file, N-Triples and N-Quads) and the
 `diff` and `validate` commands on the N-Triples file (wall time, Python start-up included).
 
     .venv/bin/python benchmarks/error_location.py

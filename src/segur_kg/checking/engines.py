@@ -1,9 +1,9 @@
 """The SHACL engines behind `segur-kg validate`, each turning data into a W3C validation report.
 
 - `pyshacl-turbo` (default): a Rust engine with pySHACL's API. Files in Turtle or N-Triples are
-  checked by rdf_io's reader (streamed), then parsed by rdflib-turbo's native parser into a
+  checked by rdf.reading's reader (streamed), then parsed by rdflib-turbo's native parser into a
   native dataset that the engine reads in place, so a million-triple extension never becomes
-  rdflib objects; other formats go through rdf_io.
+  rdflib objects; other formats go through rdf.reading.
 - `pyshacl`: the pure-Python reference, on rdflib graphs.
 
 Both see the same triples (the dataset, or the ontology when files are checked alone, plus the
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 ENGINES = ("pyshacl-turbo", "pyshacl")
 DEFAULT_ENGINE = "pyshacl-turbo"
-# Parsed natively; every other format (RDF/XML, JSON-LD, TriG, N-Quads) goes through rdf_io,
+# Parsed natively; every other format (RDF/XML, JSON-LD, TriG, N-Quads) goes through rdf.reading,
 # whose parsers never open a file or the network and which flattens named graphs.
 NATIVE_FORMATS = {".ttl": "turtle", ".nt": "nt"}
 _BATCH = 500  # IRIs per VALUES block when fetching labels
@@ -157,8 +157,8 @@ def _version(package: str) -> str:
 
 
 def _load(path: Path, data: Any, names: Graph) -> None:
-    """Add one file to the native dataset and its prefixes to `names`, bound as rdf_io.parse_file
-    binds them. Every file is first read by rdf_io, the reader of every command, so validate
+    """Add one file to the native dataset and its prefixes to `names`, bound as rdf.reading.parse_file
+    binds them. Every file is first read by rdf.reading, the reader of every command, so validate
     accepts and refuses the same files as diff or load, with the same messages."""
     from segur_kg.common import paths
     from segur_kg.rdf.namespaces import new_graph
@@ -176,7 +176,7 @@ def _load(path: Path, data: Any, names: Graph) -> None:
     before = set(data.namespaces())
     try:
         data.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-    except ValueError as exc:  # the same parser as rdf_io's: only if the file changed since
+    except ValueError as exc:  # the same parser as rdf.reading's: only if the file changed since
         raise SegurKgError(_syntax_error(exc, fmt, shown)) from None
     # The native dataset keeps the last binding of each prefix; rdflib's parser binds each
     # declaration in turn. Sorting makes the rare clash between two files deterministic.

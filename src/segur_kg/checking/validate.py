@@ -1,5 +1,5 @@
 """SHACL validation of the dataset, of given files or of a whole graph, and the report in three
-formats. The engine (shacl_engines) only makes the W3C report; reading it is done here, the same
+formats. The engine (checking.engines) only makes the W3C report; reading it is done here, the same
 way for every engine."""
 
 from __future__ import annotations

@@ -248,7 +248,7 @@ def render(description: Graph, fmt: str) -> bytes:
 
 def with_description(graph: Graph, base_url: str | None = None) -> Graph:
     """The graph and its description together in one graph, as the RDF exports publish it
-    (the quad formats put them in two named graphs, see serialize.serialize_described)."""
+    (the quad formats put them in two named graphs, see export.serialize_described)."""
     return merge(graph, describe(graph, base_url=base_url))
 
 

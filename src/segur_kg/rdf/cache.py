@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 _CHECKSUM_PREFIX = b"# sha256 "
 _PREFIX_LINE = "# prefix "
-# Bumped when rdf_io's reader accepts or refuses other files (2: one reader, Oxigraph's parsers).
+# Bumped when rdf.reading's reader accepts or refuses other files (2: one reader, Oxigraph's parsers).
 READER_VERSION = "2"
 
 
@@ -140,7 +140,7 @@ def _write(path: Path, graph: Graph) -> None:
 
 
 def dataset() -> Graph:
-    """The dataset as rdf_io.load_dataset() builds it, read from the cache when possible."""
+    """The dataset as rdf.reading.load_dataset() builds it, read from the cache when possible."""
     from segur_kg.rdf.reading import load_dataset
 
     return cached_graph(_dataset_file(), load_dataset)

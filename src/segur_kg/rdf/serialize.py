@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # The whole graph goes into one named graph when a quad format is asked for.
 NAMED_GRAPH = "https://w3id.org/segur/graph/segur"
 
-# Must list the same names as export.FORMATS.
+# Must list the same names as publishing.formats.FORMATS.
 EXPORT_FORMATS: dict[str, str] = {
     "ttl": "turtle",
     "nt": "nt",

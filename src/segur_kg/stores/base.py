@@ -83,7 +83,7 @@ class Store:
         return graph
 
     def select(self, text: str, infer: bool = False) -> list[tuple[Node | None, ...]]:
-        """Rows of a trusted SELECT written by segur-kg itself (prefixes of rdf_io known)."""
+        """Rows of a trusted SELECT written by segur-kg itself (prefixes of rdf.namespaces known)."""
         from segur_kg.querying import sparql
 
         return self.query(text, sparql.prepare(text, "segur-kg"), {}, infer).rows

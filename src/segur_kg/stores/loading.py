@@ -11,7 +11,7 @@ from pathlib import Path
 from segur_kg.common.errors import SegurKgError
 
 CHUNK_BYTES = 32 * 1024 * 1024
-# Read by the native parsers of the stores. The other formats go through rdf_io.parse_file,
+# Read by the native parsers of the stores. The other formats go through rdf.reading.parse_file,
 # whose parsing is known never to open a file or the network (DTDs, remote contexts) and which
 # flattens named graphs, as every other command does.
 NATIVE = {".nt": "nt", ".ttl": "ttl"}
@@ -32,7 +32,7 @@ class Chunk:
 
 def check_files(files: list[Path]) -> None:
     """Refuse what validate, diff or nos import would refuse, with the same message, before
-    touching the store: every file goes through the reader of every command (rdf_io), which
+    touching the store: every file goes through the reader of every command (rdf.reading), which
     reads it once, streamed, and checks each term (ill-typed literals, invalid IRIs)."""
     from segur_kg.rdf.reading import check_file, rdf_format
 
@@ -143,8 +143,8 @@ def as_ntriples(chunk: Chunk) -> bytes:
 
 
 def syntax_error(chunk: Chunk, message: str) -> SegurKgError:
-    """A store parser's message as rdf_io words it, with the line of the file, not of the chunk.
-    (Files are checked by rdf_io first; this is for a file changed while it was loaded.)"""
+    """A store parser's message as rdf.reading words it, with the line of the file, not of the chunk.
+    (Files are checked by rdf.reading first; this is for a file changed while it was loaded.)"""
     from segur_kg.rdf.reading import syntax_error_message
 
     text = " ".join(message.split())
