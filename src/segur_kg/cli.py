@@ -402,7 +402,9 @@ def _write(text: str) -> None:
 
 
 class _Stdout:
-    """Standard output as a binary stream whose write() writes everything or raises."""
+    """Standard output as a binary stream whose write() writes everything or raises: a write
+    into a pipe the reader has closed can report a short count instead of failing; writing the
+    rest then raises BrokenPipeError."""
 
     def write(self, data: bytes) -> int:
         view = memoryview(data)
@@ -420,14 +422,10 @@ class _Stdout:
 
 
 def _write_bytes(data: bytes) -> None:
-    # Always UTF-8, whatever the locale says. A write into a pipe the reader has closed can
-    # report a short count instead of failing; writing the rest then raises BrokenPipeError.
+    # Always UTF-8, whatever the locale says.
     sys.stdout.flush()
-    view = memoryview(data)
     try:
-        while view:
-            written = sys.stdout.buffer.write(view)
-            view = view[written:]
+        _Stdout().write(data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         raise
