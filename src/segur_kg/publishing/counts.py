@@ -157,14 +157,34 @@ def _as_void(*, triples: int, subjects: int, objects: int, classes: dict[Any, in
     return out
 
 
+def statistics_graph(infer: bool = False) -> str:
+    """The named graph where a store keeps the counts of its default graph (or closure)."""
+    return CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH
+
+
+def total(counts: Graph) -> int:
+    """The number of triples the counts give."""
+    from rdflib import URIRef
+
+    return int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
+
+
+def class_sizes(counts: Graph) -> dict[Any, int]:
+    """Each class of the class partitions → its number of resources."""
+    from rdflib import URIRef
+
+    return {counts.value(node, URIRef(VOID + "class")):
+            int(counts.value(node, URIRef(VOID + "entities")))
+            for node in counts.objects(URIRef(DATASET_IRI), URIRef(VOID + "classPartition"))}
+
+
 def stored_counts(select: Select, infer: bool = False) -> Graph | None:
     """The counts `load` or `infer` kept in the store, or None when it kept none."""
     from rdflib import Namespace
 
     from segur_kg.rdf.namespaces import new_graph
 
-    graph = CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH
-    rows = select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    rows = select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{statistics_graph(infer)}> {{ ?s ?p ?o }} }}")
     if not rows:
         return None
     out = new_graph()

@@ -71,20 +71,16 @@ def compute(graph: Graph) -> Stats:
 
 def compute_store(store: Store) -> Stats:
     """The same counts, by queries that the store's engine evaluates (nothing copied)."""
-    from rdflib import URIRef
-
-    from segur_kg.publishing.counts import DATASET_IRI, VOID
+    from segur_kg.publishing.counts import class_sizes, total
     from segur_kg.rdf.namespaces import new_graph
 
     counts = store.counts()
     manager = new_graph().namespace_manager
-    partitions = counts.objects(URIRef(DATASET_IRI), URIRef(VOID + "classPartition"))
     classes = sorted(
-        ((counts.value(node, URIRef(VOID + "class")).n3(manager),  # type: ignore[union-attr]
-          int(counts.value(node, URIRef(VOID + "entities")))) for node in partitions),
+        ((klass.n3(manager), size) for klass, size in class_sizes(counts).items()),
         key=lambda item: (not item[0].startswith("segur:"), item[0]),
     )
-    triples = int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
+    triples = total(counts)
     resources, terms = Coverage(), Coverage()
     langs = ", ".join(f'"{lang}"' for lang in LANGUAGES)
     for coverage, kind, inside in (

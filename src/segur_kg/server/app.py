@@ -113,9 +113,7 @@ class Server:
     def __init__(self, settings: Settings, graph: Graph | None, base: str, local: str,
                  engine: Any = None, counts: Graph | None = None,
                  labels: Graph | None = None) -> None:
-        from rdflib import URIRef
-
-        from segur_kg.publishing.counts import DATASET_IRI, VOID, count_graph
+        from segur_kg.publishing.counts import class_sizes, count_graph, total
         from segur_kg.querying.catalog import list_queries
 
         self.settings = settings
@@ -127,11 +125,8 @@ class Server:
         self.queries = list_queries()
         if counts is None:
             counts = count_graph(graph)
-        self.triples = int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
-        self.classes = {counts.value(partition, URIRef(VOID + "class")):
-                        int(counts.value(partition, URIRef(VOID + "entities")))
-                        for partition in counts.objects(URIRef(DATASET_IRI),
-                                                        URIRef(VOID + "classPartition"))}
+        self.triples = total(counts)
+        self.classes = class_sizes(counts)
         self.void = _void(counts, base)
         # The description's own resources (the dataset, its distributions, partitions, link
         # sets, publisher) are minted under /id/dataset/… and /id/organization/…, so they

@@ -274,15 +274,8 @@ def _keep_counts(store: Any, infer: bool = False) -> int:
     their named graph: the server, `describe` and `export` read them there. Returns the number
     of triples."""
     from pyoxigraph import DefaultGraph, NamedNode
-    from rdflib import URIRef
 
-    from segur_kg.publishing.counts import (
-        CLOSURE_STATISTICS_GRAPH,
-        DATASET_IRI,
-        STATISTICS_GRAPH,
-        VOID,
-        count_store,
-    )
+    from segur_kg.publishing.counts import count_store, statistics_graph, total
     from segur_kg.rdf.canonical import ntriples
     from segur_kg.rdf.namespaces import QUERY_PREFIXES
 
@@ -292,10 +285,10 @@ def _keep_counts(store: Any, infer: bool = False) -> int:
         return [tuple(to_rdflib(value) for value in solution)
                 for solution in store.query(text, default_graph=source, prefixes=QUERY_PREFIXES)]
 
-    target = NamedNode(CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH)
     counts = count_store(select)
-    _bulk_load(store, loading.Chunk(ntriples(counts), "nt", "counts", 1), target)
-    return int(counts.value(URIRef(DATASET_IRI), URIRef(VOID + "triples")))
+    _bulk_load(store, loading.Chunk(ntriples(counts), "nt", "counts", 1),
+               NamedNode(statistics_graph(infer)))
+    return total(counts)
 
 
 class _ServedStore:

@@ -185,16 +185,11 @@ class RemoteStore(Store):
 
     def _keep_counts(self, infer: bool = False) -> None:
         """Count once, on the endpoint, and keep the counts there (see publishing.counts)."""
-        from segur_kg.publishing.counts import (
-            CLOSURE_STATISTICS_GRAPH,
-            STATISTICS_GRAPH,
-            count_store,
-        )
+        from segur_kg.publishing.counts import count_store, statistics_graph
         from segur_kg.rdf.canonical import ntriples
 
         counts = count_store(lambda text: self.select(text, infer))
-        self._put(CLOSURE_STATISTICS_GRAPH if infer else STATISTICS_GRAPH, ntriples(counts),
-                  replace=True)
+        self._put(statistics_graph(infer), ntriples(counts), replace=True)
 
 
 class _ServedEndpoint:
