@@ -7,20 +7,71 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+OXIGRAPH_SERVER = Path(sys.executable).parent / "oxigraph"
 SOURCE_DIRS = ("ontology", "data", "queries")
+
+
+def _isolate(patch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Tests read the repository itself and never share or pollute the user's cache.
+    patch.delenv("SEGUR_KG_HOME", raising=False)
+    patch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # Module-scoped fixtures (stores loaded once per module) run before any test's own
+    # environment is set: they get the same one from here.
+    patch = pytest.MonkeyPatch()
+    _isolate(patch, tmp_path_factory)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
-    # Tests read the repository itself and never share or pollute the user's cache.
-    monkeypatch.delenv("SEGUR_KG_HOME", raising=False)
-    monkeypatch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    _isolate(monkeypatch, tmp_path_factory)  # again, should a test have changed it
+
+
+@contextmanager
+def oxigraph_endpoint(folder: Path) -> Iterator[str]:
+    """A real `oxigraph serve` (the `oxigraph` package) on loopback, its data in `folder`,
+    filled with the dataset and its closure by `segur-kg load` through the Graph Store
+    Protocol; yields its SPARQL query URL, and stops it at the end."""
+    from segur_kg.cli import main
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = folder / "oxigraph.log"
+    with log.open("w") as errors:
+        server = subprocess.Popen(
+            [str(OXIGRAPH_SERVER), "serve", "--location", str(folder / "data"),
+             "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=errors)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, f"oxigraph serve stopped: {log.read_text()}"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "oxigraph serve did not start listening"
+                time.sleep(0.1)
+        base = f"http://127.0.0.1:{port}"
+        assert main(["load", "--store", f"sparql:{base}/query", "--graph-store",
+                     f"{base}/store", "--infer"]) == 0
+        yield f"{base}/query"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

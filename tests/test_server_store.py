@@ -38,7 +38,7 @@ def _start(folder: Path, *args: str) -> tuple[Running, str]:
             [sys.executable, "-m", "segur_kg", "serve", "--host", "127.0.0.1", "--port", "0",
              *args],
             stdout=subprocess.PIPE, stderr=errors, text=True, cwd=REPO_ROOT,
-            env=cli_env(SEGUR_KG_HOME=None))  # the cache of the tests (_module_cache)
+            env=cli_env(SEGUR_KG_HOME=None))  # the cache of the tests (conftest)
     assert process.stdout is not None
     ready, _, _ = select.select([process.stdout], [], [], 90)
     line = process.stdout.readline() if ready else ""
@@ -66,16 +66,6 @@ def _canonical_ntriples(data: bytes) -> list[str]:
     dataset = Dataset(parse(data, format=RdfFormat.N_TRIPLES))
     dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(str(quad) for quad in dataset)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _module_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    # The module's fixtures run before the per-test environment is set: give them the same.
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-    patch.delenv("SEGUR_KG_HOME", raising=False)
-    yield
-    patch.undo()
 
 
 @pytest.fixture(scope="module")

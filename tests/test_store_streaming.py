@@ -10,16 +10,14 @@ from __future__ import annotations
 import errno
 import json
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, cli_env
+from conftest import REPO_ROOT, cli_env, oxigraph_endpoint
 
 from segur_kg.cli import main
 from segur_kg.publishing import streaming
@@ -33,7 +31,6 @@ from segur_kg.publishing.export import export
 from segur_kg.stores import open_store
 from segur_kg.stores.memory import MemoryStore
 
-OXIGRAPH_SERVER = Path(sys.executable).parent / "oxigraph"
 LINE_FORMATS = ["nt", "nq"]  # byte for byte those of the memory store
 GRAPH_FORMATS = ["ttl", "trig", "xml", "jsonld"]  # the same graph, written by Oxigraph
 FORMATS = LINE_FORMATS + GRAPH_FORMATS
@@ -88,16 +85,6 @@ def _blank_labels(data: bytes) -> set[bytes]:
 # --- stores, each loaded once for the module --------------------------------------------------
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _module_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    # The module's fixtures run before the per-test environment is set: give them the same.
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-    patch.delenv("SEGUR_KG_HOME", raising=False)
-    yield
-    patch.undo()
-
-
 @pytest.fixture(scope="module")
 def base_spec(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The base graph and its closure, in an embedded Oxigraph store."""
@@ -106,40 +93,11 @@ def base_spec(tmp_path_factory: pytest.TempPathFactory) -> str:
     return spec
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def endpoint_spec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `oxigraph serve` on loopback, filled through the Graph Store Protocol."""
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("endpoint")
-    log = folder / "oxigraph.log"
-    with log.open("w") as errors:
-        server = subprocess.Popen(
-            [str(OXIGRAPH_SERVER), "serve", "--location", str(folder / "data"),
-             "--bind", f"127.0.0.1:{port}"],
-            stdout=subprocess.DEVNULL, stderr=errors)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, f"oxigraph serve stopped: {log.read_text()}"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "oxigraph serve did not start listening"
-                time.sleep(0.1)
-        base = f"http://127.0.0.1:{port}"
-        assert main(["load", "--store", f"sparql:{base}/query", "--graph-store",
-                     f"{base}/store", "--infer"]) == 0
-        yield f"sparql:{base}/query"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with oxigraph_endpoint(tmp_path_factory.mktemp("endpoint")) as url:
+        yield f"sparql:{url}"
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,10 @@ SPARQL Protocol."""
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, assert_clean_error
+from conftest import REPO_ROOT, assert_clean_error, oxigraph_endpoint
 
 from segur_kg.cli import main
 from segur_kg.querying import sparql
@@ -23,63 +18,20 @@ from segur_kg.stores import Store, open_store
 
 QUERIES = list_queries()
 EXPECTED = REPO_ROOT / "queries" / "expected"
-OXIGRAPH_SERVER = Path(sys.executable).parent / "oxigraph"
-
-
-def _in_cache(tmp_path_factory: pytest.TempPathFactory) -> pytest.MonkeyPatch:
-    patch = pytest.MonkeyPatch()
-    patch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
-    patch.delenv("SEGUR_KG_HOME", raising=False)
-    return patch
 
 
 @pytest.fixture(scope="module")
 def oxigraph_spec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    patch = _in_cache(tmp_path_factory)
     spec = f"oxigraph:{tmp_path_factory.mktemp('stores') / 'embedded'}"
     assert main(["load", "--store", spec, "--infer"]) == 0
     yield spec
-    patch.undo()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"oxigraph serve stopped: {server.stderr.read()}")  # type: ignore
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("oxigraph serve did not start listening")
 
 
 @pytest.fixture(scope="module")
 def remote_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Oxigraph server (the `oxigraph` package), started on loopback and stopped."""
-    patch = _in_cache(tmp_path_factory)
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(OXIGRAPH_SERVER), "serve", "--location", str(tmp_path_factory.mktemp("remote")),
-         "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_for(port, server)
-        base = f"http://127.0.0.1:{port}"
-        assert main(["load", "--store", f"sparql:{base}/query", "--graph-store",
-                     f"{base}/store", "--infer"]) == 0
-        yield f"{base}/query"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        patch.undo()
+    with oxigraph_endpoint(tmp_path_factory.mktemp("remote")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
