@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from segur_kg.common.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, SegurKgError
@@ -351,14 +352,9 @@ def _export(args: argparse.Namespace) -> int:
         options = {"frame": args.frame, "table": args.table, "lang": args.lang, "store": store}
         if args.output is None:
             sys.stdout.flush()
-            try:
+            with _writing_stdout():
                 export_to(_Stdout(), args.format, args.infer, **options)
                 sys.stdout.buffer.flush()
-            except BrokenPipeError:
-                raise
-            except OSError as exc:
-                raise SegurKgError(f"cannot write the export ({exc.strerror}); free space or "
-                                   "write to a file with -o") from None
         else:
             with output_file(args.output) as stream:
                 export_to(stream, args.format, args.infer, **options)
@@ -424,9 +420,16 @@ class _Stdout:
 def _write_bytes(data: bytes) -> None:
     # Always UTF-8, whatever the locale says.
     sys.stdout.flush()
-    try:
+    with _writing_stdout():
         _Stdout().write(data)
         sys.stdout.buffer.flush()
+
+
+@contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """A failed write to standard output as one clear error; a closed pipe is left to main()."""
+    try:
+        yield
     except BrokenPipeError:
         raise
     except OSError as exc:
