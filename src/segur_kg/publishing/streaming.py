@@ -49,17 +49,16 @@ def export_store(store: Store, fmt: str, infer: bool, description: Graph,
         plain, blank = sorted_runs(dump, work)
         dump.unlink()
         described = _lines(description)
+        described_blank = [line for line in described if has_blank_node(line)]
+        described = [line for line in described if not has_blank_node(line)]
         if fmt in ("nq", "trig"):
             # Each graph keeps its blank nodes apart, as serialize.serialize_quads does.
             data = merge_sorted([*plain, _canonical([blank])])
-            notes = _canonical([[line for line in described if has_blank_node(line)]], "g1")
-            notes = merge_sorted([[line for line in described if not has_blank_node(line)], notes])
+            notes = merge_sorted([described, _canonical([described_blank], "g1")])
             lines: Iterable[bytes] = merge_sorted([_in_graph(data, NAMED_GRAPH),
-                                             _in_graph(notes, DESCRIPTION_GRAPH)])
+                                                   _in_graph(notes, DESCRIPTION_GRAPH)])
         else:
-            blanks = _canonical([blank, [line for line in described if has_blank_node(line)]])
-            described = [line for line in described if not has_blank_node(line)]
-            lines = merge_sorted([*plain, described, blanks])
+            lines = merge_sorted([*plain, described, _canonical([blank, described_blank])])
         if fmt in ("nt", "nq"):
             output.writelines(lines)
             return
@@ -112,7 +111,9 @@ def _canonical(groups: list[list[bytes]], prefix: str = "") -> list[bytes]:
         DefaultGraph,
         Quad,
         RdfFormat,
+        Triple,
         parse,
+        serialize,
     )
 
     dataset = Dataset(Quad(t.subject, t.predicate, t.object, DefaultGraph())
@@ -123,8 +124,6 @@ def _canonical(groups: list[list[bytes]], prefix: str = "") -> list[bytes]:
 
     def term(node):  # noqa: ANN001, ANN202
         return BlankNode(prefix + node.value) if isinstance(node, BlankNode) else node
-
-    from pyoxigraph import Triple, serialize
 
     text = serialize((Triple(term(q.subject), q.predicate, term(q.object)) for q in dataset),
                      format=RdfFormat.N_TRIPLES)
