@@ -256,6 +256,21 @@ def with_values(text: str, bindings: dict[str, Identifier]) -> str:
     return bound + "\n"
 
 
+LABELS_BATCH = 500  # IRIs per labels_query
+
+
+def labels_query(iris: list[str]) -> str:
+    """A SELECT ?s ?p ?o of the rdfs:label and skos:prefLabel of these IRIs (each written as
+    SPARQL reads it, <…>; at most LABELS_BATCH), needing no prefix. One pattern per
+    predicate, so that the engine looks each IRI up: a VALUES on ?p makes Oxigraph scan every
+    label of the store."""
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    pref_label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    return (f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {' '.join(iris)} }} "
+            f"{{ ?s {label} ?o BIND({label} AS ?p) }} UNION "
+            f"{{ ?s {pref_label} ?o BIND({pref_label} AS ?p) }} }}")
+
+
 def bound_text(text: str, bindings: dict[str, Identifier]) -> str:
     """The text an engine that takes text only runs: parameters bound by `with_values`, then
     checked again as a whole, since binding rewrote the text that was checked."""

@@ -178,8 +178,6 @@ def _query(store: Any, job: dict[str, Any]) -> Reply:
 # Statements shown on one page of a store-backed server, in each direction: a class of a
 # national graph has millions of instances.
 PAGE_STATEMENTS = 1000
-_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
-_PREF_LABEL = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
 
 
 def _page(store: Any, job: dict[str, Any]) -> Reply:
@@ -190,7 +188,9 @@ def _page(store: Any, job: dict[str, Any]) -> Reply:
     which of those IRIs the store describes. A JSON document of N-Triples texts and IRIs."""
     import json
 
-    from pyoxigraph import NamedNode, RdfFormat, serialize
+    from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
+
+    from segur_kg.querying.sparql import LABELS_BATCH, labels_query
 
     limit = int(job.get("limit", PAGE_STATEMENTS))
     description: list[Any] = []
@@ -211,13 +211,12 @@ def _page(store: Any, job: dict[str, Any]) -> Reply:
     labels: list[Any] = []
     described: list[str] = []
     iris = sorted(named)
-    for start in range(0, len(iris), 500):
-        values = " ".join(str(NamedNode(iri)) for iri in iris[start:start + 500])
-        labels += store.query(f"CONSTRUCT {{ ?s {_LABEL} ?o . ?s {_PREF_LABEL} ?p }} WHERE {{ "
-                              f"VALUES ?s {{ {values} }} {{ ?s {_LABEL} ?o }} UNION "
-                              f"{{ ?s {_PREF_LABEL} ?p }} }}")
+    for start in range(0, len(iris), LABELS_BATCH):
+        written = [str(NamedNode(iri)) for iri in iris[start:start + LABELS_BATCH]]
+        labels += [Triple(*solution) for solution in store.query(labels_query(written))]
         described += [solution[0].value for solution in store.query(
-            f"SELECT ?s WHERE {{ VALUES ?s {{ {values} }} FILTER EXISTS {{ ?s ?p ?o }} }}")]
+            f"SELECT ?s WHERE {{ VALUES ?s {{ {' '.join(written)} }} "
+            "FILTER EXISTS { ?s ?p ?o } }")]
     body = json.dumps({
         "description": serialize(description, format=RdfFormat.N_TRIPLES).decode("utf-8"),
         "labels": serialize(labels, format=RdfFormat.N_TRIPLES).decode("utf-8"),

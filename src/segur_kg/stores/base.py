@@ -66,19 +66,13 @@ class Store:
         """The rdfs:label and skos:prefLabel triples of these nodes, for showing answers."""
         from rdflib import URIRef
 
+        from segur_kg.querying.sparql import LABELS_BATCH, labels_query
         from segur_kg.rdf.namespaces import new_graph
 
         graph = new_graph()
-        iris = sorted({str(n) for n in nodes if isinstance(n, URIRef)})
-        for start in range(0, len(iris), 500):
-            chunk = iris[start:start + 500]
-            # One pattern per predicate, so that the engine looks each IRI up (a VALUES on ?p
-            # makes Oxigraph scan every label of the store).
-            text = ("SELECT ?s ?p ?o WHERE { VALUES ?s { "
-                    + " ".join(f"<{iri}>" for iri in chunk)
-                    + " } { ?s rdfs:label ?o BIND(rdfs:label AS ?p) } UNION "
-                    "{ ?s skos:prefLabel ?o BIND(skos:prefLabel AS ?p) } }")
-            for s, p, o in self.select(text, infer):
+        iris = sorted({f"<{n}>" for n in nodes if isinstance(n, URIRef)})
+        for start in range(0, len(iris), LABELS_BATCH):
+            for s, p, o in self.select(labels_query(iris[start:start + LABELS_BATCH]), infer):
                 graph.add((s, p, o))
         return graph
 
