@@ -71,17 +71,6 @@ def side_files(path: Path) -> list[Path]:
     return files
 
 
-def load_side(path: Path) -> Graph:
-    """One side, merged into one rdflib graph."""
-    from segur_kg.rdf.namespaces import new_graph
-    from segur_kg.rdf.reading import parse_file
-
-    graph = new_graph()
-    for item in side_files(path):
-        parse_file(item, graph)
-    return graph
-
-
 def compare(old: Graph, new: Graph) -> GraphDiff:
     """Statements only in `old` or only in `new`, grouped by subject and predicate."""
     from rdflib import BNode, Literal

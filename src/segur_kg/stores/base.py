@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -45,14 +46,16 @@ class Store:
 
     def ntriples(self, infer: bool = False) -> bytes:
         """Every triple of the default graph (or of the closure) as N-Triples."""
-        from segur_kg.rdf.serialize import serialize
-
-        return serialize(self.graph(infer), "nt")
+        buffer = BytesIO()
+        self.dump_ntriples(buffer, infer)
+        return buffer.getvalue()
 
     def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
         """Write every triple of the default graph (or of the closure) to `output` as
-        N-Triples, in the store's own order; the stores that can, stream it."""
-        output.write(self.ntriples(infer))
+        N-Triples; the stores with an engine stream it from there, in the engine's order."""
+        from segur_kg.rdf.serialize import serialize
+
+        output.write(serialize(self.graph(infer), "nt"))
 
     def counts(self, infer: bool = False) -> Graph:
         """The VoID counts of the default graph (or of the closure): those `load` or `infer`

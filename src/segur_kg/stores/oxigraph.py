@@ -128,16 +128,6 @@ class OxigraphStore(Store):
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", infer)
         return int(rows[0][0])  # type: ignore[arg-type]
 
-    def ntriples(self, infer: bool = False) -> bytes:
-        """The default graph (or the closure) as N-Triples, in the store's order."""
-        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
-
-        store = self._reader()
-        if infer:
-            self._require_closure(store)
-        which = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
-        return store.dump(format=RdfFormat.N_TRIPLES, from_graph=which)
-
     def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
         from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 

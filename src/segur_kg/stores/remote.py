@@ -85,17 +85,6 @@ class RemoteStore(Store):
                 f"{self.url}: the endpoint holds no closure graph <{CLOSURE_GRAPH}>; compute "
                 f"it with `segur-kg infer --store sparql:{self.url} --graph-store URL`")
 
-    def ntriples(self, infer: bool = False) -> bytes:
-        """Every triple of the default graph (or of the closure) as N-Triples."""
-        if infer:
-            self._require_closure()
-        content_type, body = self._post_query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", infer, _DEFAULT_TIMEOUT)
-        if not content_type.startswith(_NTRIPLES):
-            raise SegurKgError(f"{self.url}: answered a CONSTRUCT with '{content_type}' "
-                               f"instead of {_NTRIPLES}; use an endpoint that can send it")
-        return body
-
     def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
         if infer:
             self._require_closure()
