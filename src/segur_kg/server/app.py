@@ -140,6 +140,9 @@ class Server:
         # Bounded: a crawler walking a national graph must not fill the server's memory.
         self.documents: dict[tuple[str, str], bytes] = _Recent(CACHED_DOCUMENTS)
         self.pages: dict[tuple[str, ...], str] = _Recent(CACHED_DOCUMENTS)
+        # What the store says about an IRI (None: nothing), read once for the 303, the page and
+        # each format of a document; fewer kept, as each may hold 2,000 statements.
+        self.page_graphs: dict[str, Graph | None] = _Recent(CACHED_PAGE_GRAPHS)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -220,7 +223,18 @@ class Server:
     async def page_graph(self, iri: str = "", labels: list[str] | None = None) -> Graph | None:
         """With a store: what it says about `iri` (see workers._page), with the labels of the
         IRIs named there and in `labels`, and a mark on those the store describes (so that
-        pages link to them); None when the store says nothing about `iri`."""
+        pages link to them); None when the store says nothing about `iri`. The graph never
+        changes while the server runs: the answer for an IRI alone is kept."""
+        if iri and not labels and iri in self.page_graphs:
+            return self.page_graphs[iri]
+        found = await self._read_page_graph(iri, labels)
+        if iri and not labels and found is not _UNREAD:
+            self.page_graphs[iri] = found
+        return None if found is _UNREAD else found
+
+    async def _read_page_graph(self, iri: str, labels: list[str] | None) -> Any:
+        """page_graph's answer from a worker, or _UNREAD when the worker could not give it
+        (busy, timed out, the store unreadable): not an answer to keep."""
         import json
 
         from rdflib import Literal, URIRef
@@ -233,7 +247,8 @@ class Server:
             if reply.status >= 500:
                 log.warning("a page could not be read from the store: %s",
                             reply.body.decode("utf-8", "replace").strip())
-            return None
+                return _UNREAD
+            return None  # 400: not an IRI the store can hold
         found = json.loads(reply.body)
         graph = new_graph()
         graph.parse(data=found["description"], format="nt")
@@ -479,6 +494,8 @@ class Server:
 
 # Pages and documents kept ready, the most recently made ones.
 CACHED_DOCUMENTS = 2048
+CACHED_PAGE_GRAPHS = 256
+_UNREAD = object()  # a page graph the workers could not read
 # The mark page_graph puts on the IRIs the store describes; only the pages see it.
 DESCRIBED = "urn:segur-kg:page:described"
 
