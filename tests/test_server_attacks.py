@@ -28,6 +28,7 @@ from markupsafe import escape
 from rdflib import RDF, Graph, Literal, URIRef
 from test_server_protocol import Running
 
+from segur_kg.publishing.counts import class_sizes, count_graph, total
 from segur_kg.server import pages
 from segur_kg.server.app import MAX_OPENING_PER_ADDRESS, REQUEST_TIMEOUT
 
@@ -172,13 +173,15 @@ def test_unsafe_iris_are_shown_as_text_on_every_page(iri):
     graph.add((subject, URIRef(iri), Literal("a predicate")))
     graph.add((subject, URIRef("https://w3id.org/segur/def/link"), URIRef(iri)))
     site = pages.Site(graph, "http://127.0.0.1:8080/", "en")
+    counts = count_graph(graph)
     assert site.href(iri) == (None, True)
     answer = {"head": {"vars": ["x"]},
               "results": {"bindings": [{"x": {"type": "uri", "value": iri}}]}}
     rendered = [
         pages.results_page(site, "/sparql", "SELECT …", "SELECT", json.dumps(answer).encode(), ""),
         pages.resource_page(site, str(subject), "/id/actor/test.html", []),
-        pages.home_page(site, "/"),
+        # The classes and size the server gives the home page, counted from the graph.
+        pages.home_page(site, "/", class_sizes(counts), total(counts)),
     ]
     for page in rendered:
         assert str(escape(iri)) in page  # still shown
