@@ -164,13 +164,46 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--graph-store", metavar="URL",
                        help="with --store sparql:URL: the Graph Store Protocol URL to write to")
 
+    registries = ("finess", "rpps", "mssante")
+    importing = commands.add_parser(
+        "import", help="import a national registry file (FINESS, Annuaire Santé, MSSanté)",
+        description="Import the official open-data file of a national registry, as published "
+        "(the text file or the ZIP archive it comes in): finess = the FINESS etalab extract, "
+        "rpps = the Annuaire Santé PS_LibreAcces_Personne_activite file, mssante = the "
+        "Extraction_Correspondance_MSSante file. Into a store, each registry is a named graph "
+        "that a newer import replaces; into a file, N-Triples (.nt) or N-Quads (.nq).")
+    importing.add_argument("registry", choices=registries)
+    importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importing.add_argument("-o", "--output", type=Path, metavar="OUT.nt|OUT.nq",
+                           help="write the triples to this file (atomically)")
+    importing.add_argument("--store", metavar="STORE",
+                           help="oxigraph:PATH, a store filled by `segur-kg load`")
+    importing.add_argument("--strict", action="store_true",
+                           help="stop at the first malformed line (default: skip and count)")
+    importing.add_argument(
+        "--include-personal-data", action="store_true",
+        help="also keep professionals' names and personal mailbox addresses; by default the "
+        "graph keeps public identifiers and professional attributes only. Use it when you "
+        "need to find a named person's entry and may lawfully process that data")
+
     synth = commands.add_parser(
-        "synth", help="write a synthetic national-scale extension of the graph (N-Triples)")
+        "synth", help="write a synthetic national-scale extension of the graph (N-Triples), "
+        "or a synthetic registry file in its official format (--format)")
     synth.add_argument("--scale", metavar="N",
                        help="about how many triples to write: 20000, 100k, 1M, 10M…")
     synth.add_argument("--seed", metavar="S", help="random seed (default 0); same seed, same bytes")
     synth.add_argument("-o", "--output", type=Path, metavar="FILE.nt",
                        help="the file to write (atomically)")
+    synth.add_argument("--format", choices=registries, dest="registry",
+                       help="write a file in this registry's official format instead, with "
+                       "fictional people; the same --seed cross-references the three files")
+    synth.add_argument("--rows", metavar="N", help="with --format: lines to write")
+    synth.add_argument("--finess-rows", metavar="N",
+                       help="with --format rpps or mssante: lines of the FINESS file to point "
+                       "to (default: the national ratio)")
+    synth.add_argument("--rpps-rows", metavar="N",
+                       help="with --format mssante: lines of the RPPS file to point to "
+                       "(default: the national ratio)")
     return parser
 
 
@@ -242,6 +275,8 @@ def _dispatch(argv: list[str] | None) -> int:
         return _fill_store(args)
     if args.command == "synth":
         return _synth(args)
+    if args.command == "import":
+        return _import(args)
     parser.print_help(sys.stderr)
     return EXIT_INPUT
 
@@ -512,15 +547,73 @@ def _fill_store(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace) -> int:
+    from segur_kg.sources.registries import importing
+
+    if args.store is not None and args.output is not None:
+        raise SegurKgError("give either -o FILE or --store STORE, not both")
+    if args.store is None and args.output is None:
+        raise SegurKgError("give -o OUT.nt (or .nq) or --store oxigraph:PATH")
+    options = {"strict": args.strict, "include_personal_data": args.include_personal_data}
+    if args.output is not None:
+        report = importing.run(args.registry, args.files,
+                               output=importing.check_output(args.output), **options)
+    else:
+        with _open_store(args) as store:
+            report = importing.run(args.registry, args.files, store=store, **options)
+    print(report.summary(), file=sys.stderr)
+    return EXIT_OK
+
+
 def _synth(args: argparse.Namespace) -> int:
     from segur_kg.common.paths import display
     from segur_kg.sources import synth
 
+    if args.registry is not None:
+        return _synth_registry(args)
+    if args.rows is not None:
+        raise SegurKgError("--rows goes with --format finess|rpps|mssante")
     scale, seed = synth.parse_scale(args.scale), synth.parse_seed(args.seed)
     summary = synth.generate(scale, seed, synth.check_output(args.output))
     print(f"wrote {summary.triples} triples to {display(summary.path)} (seed {seed})",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _synth_registry(args: argparse.Namespace) -> int:
+    from segur_kg.common.paths import display
+    from segur_kg.sources import synth
+    from segur_kg.sources.registries import synthetic
+
+    if args.scale is not None:
+        raise SegurKgError("--scale is for the graph extension; with --format give --rows N")
+    if args.output is None:
+        raise SegurKgError(f"give the file to write with -o, e.g. -o {args.registry}.txt")
+    counts = {name: _line_count(option, value) if value is not None else None
+              for name, option, value in (("rows", "--rows", args.rows),
+                                          ("finess_rows", "--finess-rows", args.finess_rows),
+                                          ("rpps_rows", "--rpps-rows", args.rpps_rows))}
+    if counts["rows"] is None:
+        raise SegurKgError("give the number of lines with --rows N")
+    seed = synth.parse_seed(args.seed)
+    summary = synthetic.write(args.registry, counts["rows"], seed, args.output,
+                              finess_rows=counts["finess_rows"], rpps_rows=counts["rpps_rows"])
+    shown = ", ".join(f"{value:,} {key}" for key, value in summary.items()
+                      if isinstance(value, int))
+    print(f"wrote {display(args.output)} ({shown}; seed {seed})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _line_count(option: str, text: str) -> int:
+    """'2000', '100k' or '2M' → a number of lines (at least 1)."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+)\s*([kKmM]?)\s*", text)
+    value = int(match[1]) * {"": 1, "k": 1_000, "m": 1_000_000}[match[2].lower()] if match else 0
+    if not 1 <= value <= 100_000_000:
+        raise SegurKgError(f"{option} {text!r} is not a number of lines between 1 and 100M; "
+                           "write it like 2000, 100k or 2M")
+    return value
 
 
 if __name__ == "__main__":

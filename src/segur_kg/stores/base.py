@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from segur_kg.querying.sparql import QueryResult
 
 CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
+# Each registry import is a named graph under this IRI (segur_kg.sources.registries.importing);
+# queries, counts and exports read them with the default graph (or the closure).
+SOURCE_GRAPHS = "https://w3id.org/segur/graph/source/"
 
 @dataclass(frozen=True)
 class LoadSummary:
@@ -94,6 +97,12 @@ class Store:
     def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
         """Replace the content with the dataset plus `files`; with `infer`, the closure too."""
         raise SegurKgError(f"the {self.name} store cannot be loaded; {_LOADABLE}")
+
+    def replace_graphs(self, graphs: dict[str, Path]) -> None:
+        """Put each N-Triples file in its named graph (under SOURCE_GRAPHS), replacing what
+        that graph held and nothing else, all at once."""
+        raise SegurKgError(f"the {self.name} store cannot take imports; import into an "
+                           "oxigraph:PATH store, or into a file with -o FILE.nt and load it")
 
     def infer(self) -> int:
         """Compute the closure graph from the asserted triples; returns its size."""

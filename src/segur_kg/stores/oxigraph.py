@@ -33,7 +33,7 @@ from segur_kg.common.errors import SegurKgError, one_line
 from segur_kg.querying.confinement import NETWORK_REFUSED
 from segur_kg.rdf.terms import to_rdflib
 from segur_kg.stores import loading
-from segur_kg.stores.base import CLOSURE_GRAPH, LoadSummary, Store
+from segur_kg.stores.base import CLOSURE_GRAPH, SOURCE_GRAPHS, LoadSummary, Store
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -88,13 +88,12 @@ class OxigraphStore(Store):
                                    "fix the query") from None
 
     def _run(self, store: Any, text: str, infer: bool) -> Any:
-        from pyoxigraph import DefaultGraph, NamedNode
 
         from segur_kg.rdf.namespaces import QUERY_PREFIXES
 
-        graph = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
         try:
-            return store.query(text, prefixes=QUERY_PREFIXES, default_graph=graph)
+            return store.query(text, prefixes=QUERY_PREFIXES,
+                               default_graph=data_graphs(store, infer))
         except SyntaxError as exc:
             raise SegurKgError(f"invalid SPARQL for Oxigraph ({' '.join(str(exc).split())}); "
                                "fix the query") from None
@@ -109,18 +108,17 @@ class OxigraphStore(Store):
                 f"`segur-kg infer --store oxigraph:{self.path}` (or load with --infer)")
 
     def graph(self, infer: bool = False) -> Graph:
-        from pyoxigraph import DefaultGraph, NamedNode
 
         from segur_kg.rdf.namespaces import bind_prefixes, new_graph
 
         store = self._reader()
         if infer:
             self._require_closure(store)
-        which = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
         graph = new_graph()
-        for quad in store.quads_for_pattern(None, None, None, which):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
-                       to_rdflib(quad.object)))
+        for which in _graph_list(data_graphs(store, infer)):
+            for quad in store.quads_for_pattern(None, None, None, which):
+                graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate),
+                           to_rdflib(quad.object)))
         bind_prefixes(graph)
         return graph
 
@@ -129,13 +127,13 @@ class OxigraphStore(Store):
         return int(rows[0][0])  # type: ignore[arg-type]
 
     def dump_ntriples(self, output: BinaryIO, infer: bool = False) -> None:
-        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+        from pyoxigraph import RdfFormat
 
         store = self._reader()
         if infer:
             self._require_closure(store)
-        which = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
-        store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
+        for which in _graph_list(data_graphs(store, infer)):
+            store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
 
     def engine(self, infer: bool = False) -> Any:
         if infer:
@@ -191,10 +189,61 @@ class OxigraphStore(Store):
 
         def fill(store: Any) -> int:
             store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
+            self._copy_sources(store, replaced=set())
             _keep_counts(store)
             return _fill_closure(store, asserted)
 
         return self._rebuild(fill)
+
+    def replace_graphs(self, graphs: dict[str, Path]) -> None:
+        """A new store with everything but `graphs`, then each file in its graph, swapped in
+        (bulk loads into a fresh store: faster than deleting a large graph triple by triple,
+        and atomic). The closure and its counts are kept: they cover the default graph only."""
+        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+        from pyoxigraph import Store as Oxigraph
+
+        from segur_kg.publishing.counts import STATISTICS_GRAPH
+
+        self.close()
+
+        def fill(store: Any) -> None:
+            old = Oxigraph.read_only(str(self.path))
+            try:
+                kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
+                                          if graph.value not in graphs
+                                          and graph.value != STATISTICS_GRAPH)]
+                for graph in kept:
+                    _copy_graph(old, store, graph, self.path.parent)
+            finally:
+                del old
+                gc.collect()
+            for name, path in sorted(graphs.items()):
+                try:
+                    store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
+                                    to_graph=NamedNode(name))
+                except SyntaxError as exc:
+                    raise SegurKgError(f"{name}: the import wrote triples Oxigraph cannot "
+                                       f"read ({one_line(exc)})") from None
+            _keep_counts(store)
+
+        self._rebuild(fill)
+
+    def _copy_sources(self, store: Any, replaced: set[str]) -> None:
+        """Copy the registry graphs of the current store (if any) into `store`."""
+        from pyoxigraph import NamedNode
+        from pyoxigraph import Store as Oxigraph
+
+        if not _is_store(self.path):
+            return
+        old = Oxigraph.read_only(str(self.path))
+        try:
+            for graph in old.named_graphs():
+                if (isinstance(graph, NamedNode) and graph.value.startswith(SOURCE_GRAPHS)
+                        and graph.value not in replaced):
+                    _copy_graph(old, store, graph, self.path.parent)
+        finally:
+            del old
+            gc.collect()
 
     def _rebuild(self, fill: Callable[[Any], T]) -> T:
         """A new store next to PATH, filled by `fill` and put in PATH's place; removed if
@@ -231,6 +280,17 @@ class OxigraphStore(Store):
                 raise
 
 
+def _copy_graph(old: Any, new: Any, graph: Any, folder: Path) -> None:
+    """One graph of `old` into `new`, through a temporary N-Triples file next to the store."""
+    import tempfile
+
+    from pyoxigraph import RdfFormat
+
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".segur-kg-copy-", suffix=".nt") as tmp:
+        old.dump(output=tmp.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
+        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=graph)
+
+
 def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
     from pyoxigraph import RdfFormat
 
@@ -259,17 +319,32 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
     return closure
 
 
+def data_graphs(store: Any, infer: bool = False) -> Any:
+    """What queries read as the graph: the default graph (or the closure), with the named
+    graphs of the registry imports when the store holds some."""
+    from pyoxigraph import DefaultGraph, NamedNode
+
+    main = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
+    sources = sorted(graph.value for graph in store.named_graphs()
+                     if isinstance(graph, NamedNode) and graph.value.startswith(SOURCE_GRAPHS))
+    return [main, *map(NamedNode, sources)] if sources else main
+
+
+def _graph_list(graphs: Any) -> list[Any]:
+    return graphs if isinstance(graphs, list) else [graphs]
+
+
 def _keep_counts(store: Any, infer: bool = False) -> int:
     """Count the default graph (or the closure) once, with the engine, and keep the counts in
     their named graph: the server, `describe` and `export` read them there. Returns the number
     of triples."""
-    from pyoxigraph import DefaultGraph, NamedNode
+    from pyoxigraph import NamedNode
 
     from segur_kg.publishing.counts import count_store, statistics_graph, total
     from segur_kg.rdf.canonical import ntriples
     from segur_kg.rdf.namespaces import QUERY_PREFIXES
 
-    source = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
+    source = data_graphs(store, infer)
 
     def select(text: str) -> list[tuple[Any, ...]]:
         return [tuple(to_rdflib(value) for value in solution)
@@ -289,15 +364,15 @@ class _ServedStore:
         self.path = path
         self.infer = infer
         self._store: Any = None
+        self._graphs: Any = None
 
     def query(self, text: str, **options: Any) -> Any:
-        from pyoxigraph import DefaultGraph, NamedNode
         from pyoxigraph import Store as Oxigraph
 
         if self._store is None:
             self._store = Oxigraph.read_only(str(self.path))
-        graph = NamedNode(CLOSURE_GRAPH) if self.infer else DefaultGraph()
-        return self._store.query(text, default_graph=graph, **options)
+            self._graphs = data_graphs(self._store, self.infer)
+        return self._store.query(text, default_graph=self._graphs, **options)
 
 
 def _collect(answer: Any, prepared: Query) -> QueryResult:

@@ -1,0 +1,90 @@
+"""The NOS code systems the registries use, read from the SKOS concept schemes the project ships
+(data/nos/ for those in the base graph, data/registries/nos/ for the others), and the few
+N-Triples writing helpers the importers share."""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from segur_kg.common import paths
+from segur_kg.common.errors import SegurKgError
+
+SEGUR = "https://w3id.org/segur/def/"
+ID = "https://w3id.org/segur/id/"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# Code system → its file name (without .ttl), in data/nos/ or data/registries/nos/.
+CODE_SYSTEMS = {
+    "category": "TRE_R66-CategorieEtablissement",
+    "department": "TRE_G09-DepartementOM",
+    "region": "TRE_R30-RegionOM",
+    "profession": "TRE_G15-ProfessionSante",
+    "professional_category": "TRE_R09-CategorieProfessionnelle",
+    "exercise_mode": "TRE_R23-ModeExercice",
+    "sector": "TRE_R02-SecteurActivite",
+    "person_id_type": "TRE_G08-TypeIdentifiantPersonne",
+    "structure_id_type": "TRE_G07-TypeIdentifiantStructure",
+}
+_NOTATION = re.compile(r'^<([^>]+)> a skos:Concept ;|^\s+skos:notation "([^"]*)"')
+
+
+def registry_nos_dir() -> Path:
+    return paths.data_dir() / "registries" / "nos"
+
+
+def scheme_file(system: str) -> Path:
+    name = CODE_SYSTEMS[system] + ".ttl"
+    for folder in (paths.data_dir() / "nos", registry_nos_dir()):
+        if (folder / name).is_file():
+            return folder / name
+    raise SegurKgError(f"{name}: the NOS code system is missing from data/nos/ and "
+                       "data/registries/nos/; restore it from the repository")
+
+
+@functools.cache
+def concepts(system: str) -> dict[str, str]:
+    """code → concept IRI. The schemes are written by `segur-kg nos import`, one concept per
+    block with its notation, so a line scan reads them without an RDF parser."""
+    found: dict[str, str] = {}
+    subject = None
+    for line in scheme_file(system).read_text(encoding="utf-8").splitlines():
+        match = _NOTATION.match(line)
+        if not match:
+            continue
+        if match.group(1):
+            subject = match.group(1)
+        elif subject is not None:
+            found[match.group(2)] = subject
+            subject = None
+    if not found:
+        raise SegurKgError(f"{scheme_file(system)}: no concept with a skos:notation; "
+                           "restore the file from the repository")
+    return found
+
+
+def iri(value: str) -> str:
+    return f"<{value}>"
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def text(value: str, lang: str | None = None) -> str:
+    literal = '"' + value.translate(_ESCAPES) + '"'
+    return f"{literal}@{lang}" if lang else literal
+
+
+def typed(value: str, datatype: str) -> str:
+    return f'"{value.translate(_ESCAPES)}"^^<{XSD}{datatype}>'
+
+
+def triple(subject: str, predicate: str, obj: str) -> str:
+    return f"{subject} {predicate} {obj} .\n"
+
+
+def term(name: str) -> str:
+    """A term of the segur: vocabulary, as an N-Triples IRI."""
+    return f"<{SEGUR}{name}>"

@@ -1,0 +1,218 @@
+"""`segur-kg import finess|rpps|mssante FILE… (-o OUT.nt|OUT.nq | --store STORE)`.
+
+An import reads the files as published (ZIP or text), checks each is a file of the registry asked
+for, and writes N-Triples: the registry's resources, then the import's provenance (producer, file
+names, extract date, licence, counts). Into a store it goes as the named graph
+https://w3id.org/segur/graph/source/{registry}, which it replaces as a whole (a newer extract of
+FINESS replaces the FINESS graph and leaves the rest), together with the graph of reference
+tables the registries share (the NOS code systems they use and the corridor table). Into a file,
+the same triples, with the reference tables, so that the file stands on its own; `.nq` keeps
+the graph names. Either way, nothing changes until the import has succeeded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from segur_kg.common import progress
+from segur_kg.common.atomic import open_atomic_bytes
+from segur_kg.common.errors import SegurKgError
+from segur_kg.sources.registries import codes, finess, mssante, reading, rpps
+from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, text, triple, typed
+from segur_kg.sources.registries.report import ImportReport
+
+if TYPE_CHECKING:
+    from segur_kg.stores.base import Store
+
+SOURCE_GRAPH = "https://w3id.org/segur/graph/source/"
+REFERENCE_GRAPH = SOURCE_GRAPH + "reference"
+BASE_DATASET = f"{ID}dataset/segur-kg"
+LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+SUFFIXES = (".nt", ".nq")
+_DATE_IN_NAME = re.compile(r"_(\d{4})(\d{2})(\d{2})\d{4}\b")
+
+DCTERMS = "http://purl.org/dc/terms/"
+VOID = "http://rdfs.org/ns/void#"
+DCAT_DATASET = "<http://www.w3.org/ns/dcat#Dataset>"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one registry is read and described."""
+
+    registry: reading.Registry
+    looks_like: Callable[[str], bool]
+    reader: Callable[[ImportReport, bool], object]
+    title_fr: str
+    title_en: str
+    publisher: str  # an actor of data/actors.ttl, or the producer's name
+    page: str  # where users download the file
+    code_systems: tuple[str, ...]  # NOS code systems it needs (beyond the base graph's)
+
+
+KINDS = {
+    "finess": Kind(
+        reading.FINESS, finess.looks_like, finess.FinessReader,
+        "FINESS : extraction du fichier des établissements",
+        "FINESS: extract of the register of health and social establishments",
+        "Ministère chargé de la santé (DREES), fichier FINESS",
+        "https://www.data.gouv.fr/fr/datasets/finess-extraction-du-fichier-des-etablissements/",
+        ("category", "department")),
+    "rpps": Kind(
+        reading.RPPS, rpps.looks_like, rpps.RppsReader,
+        "Annuaire Santé : professionnels et leurs activités (PS_LibreAcces)",
+        "Annuaire Santé: health professionals and their activities (PS_LibreAcces)",
+        f"{ID}actor/ans",
+        "https://esante.gouv.fr/securite/annuaire-sante/faq-annuaire",
+        ("department", "professional_category", "exercise_mode", "sector", "person_id_type")),
+    "mssante": Kind(
+        reading.MSSANTE, mssante.looks_like, mssante.MssanteReader,
+        "Annuaire Santé : boîtes aux lettres MSSanté (Extraction_Correspondance_MSSante)",
+        "Annuaire Santé: MSSanté mailboxes (Extraction_Correspondance_MSSante)",
+        f"{ID}actor/ans",
+        "https://www.data.gouv.fr/fr/datasets/annuaire-sante-extraction-des-bal-mssante/",
+        ("structure_id_type",)),
+}
+
+
+def graph_iri(registry: str) -> str:
+    return SOURCE_GRAPH + registry
+
+
+def check_output(path: Path) -> Path:
+    if path.suffix not in SUFFIXES:
+        raise SegurKgError(f"{path}: write the import as N-Triples (.nt) or N-Quads (.nq, "
+                           "which keeps the graph of each source)")
+    if path.is_dir():
+        raise SegurKgError(f"{path}: is a folder; give a file name ending in .nt or .nq")
+    return path
+
+
+def run(registry: str, files: list[Path], *, output: Path | None = None,
+        store: Store | None = None, strict: bool = False,
+        include_personal_data: bool = False) -> ImportReport:
+    """Import `files` of `registry` into `output` or `store` (exactly one of them)."""
+    if registry not in KINDS:
+        raise SegurKgError(f"unknown registry {registry!r}; use finess, rpps or mssante")
+    if not files:
+        raise SegurKgError(f"give the {registry} file(s) to import")
+    if (output is None) == (store is None):
+        raise SegurKgError("give either -o FILE.nt|FILE.nq or --store STORE")
+    kind = KINDS[registry]
+    report = ImportReport(registry, strict=strict)
+    if output is not None:
+        check_output(output)
+        with open_atomic_bytes(output) as stream:
+            _write(kind, files, report, include_personal_data, stream,
+                   quads=output.suffix == ".nq", with_reference=True)
+        return report
+    assert store is not None
+    with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
+        body, reference = Path(folder) / "source.nt", Path(folder) / "reference.nt"
+        with body.open("wb") as stream:
+            _write(kind, files, report, include_personal_data, stream, quads=False,
+                   with_reference=False)
+        reference.write_bytes(reference_ntriples().encode())
+        store.replace_graphs({graph_iri(registry): body, REFERENCE_GRAPH: reference})
+    return report
+
+
+def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
+           stream: BinaryIO, quads: bool, with_reference: bool) -> None:
+    reader = kind.reader(report, personal)
+    names, dates = [], []
+    graph = f" <{graph_iri(kind.registry.key)}> .\n"
+
+    def put(chunk: str, into: str = graph) -> None:
+        if into == graph:
+            report.triples += chunk.count(" .\n")  # a literal never holds a raw line break
+        stream.write((chunk.replace(" .\n", into) if quads else chunk).encode("utf-8"))
+
+    with progress.bar(f"import {kind.registry.key}", None, unit="lines") as bar:
+        for path in files:
+            with reading.open_source(path, kind.registry) as source:
+                lines = _checked(source, kind)
+                names.append(source.name)
+                for chunk in reader.triples(_with_lines(source, lines)):
+                    put(chunk)
+                    bar.update(1)
+                date = getattr(reader, "extract_date", None) or _date_in_name(source.name)
+                if date:
+                    dates.append(date)
+        for chunk in reader.finish():
+            put(chunk)
+    put(provenance(kind, names, dates, report))
+    if with_reference:
+        reference = reference_ntriples()
+        report.notes["reference triples written too (NOS code systems, corridor table)"] = (
+            reference.count(" .\n"))
+        put(reference, f" <{REFERENCE_GRAPH}> .\n")
+
+
+def _with_lines(source: reading.Source, lines: Iterator[tuple[int, str]]) -> reading.Source:
+    return reading.Source(source.path, source.name, source.encoding, lines)
+
+
+def _checked(source: reading.Source, kind: Kind) -> Iterator[tuple[int, str]]:
+    """The source's lines, once its first line shows it is a file of this registry."""
+    first = next(source.lines, None)
+    if first is None:
+        raise SegurKgError(f"{source.path}: the file is empty; expected {kind.registry.title}")
+    if not kind.looks_like(first[1]):
+        other = next((key for key, candidate in KINDS.items()
+                      if candidate is not kind and candidate.looks_like(first[1])), None)
+        hint = (f"it looks like a {other} file: use `segur-kg import {other}`" if other
+                else f"its first line starts {first[1][:60]!r}")
+        raise SegurKgError(f"{source.path}:1: not {kind.registry.title}; {hint}")
+    return itertools.chain([first], source.lines)
+
+
+def _date_in_name(name: str) -> str | None:
+    match = _DATE_IN_NAME.search(name)
+    return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else None
+
+
+def provenance(kind: Kind, names: list[str], dates: list[str], report: ImportReport) -> str:
+    dataset = iri(f"{ID}dataset/{kind.registry.key}")
+    out = [
+        triple(dataset, RDF_TYPE, iri(f"{VOID}Dataset")),
+        triple(dataset, RDF_TYPE, DCAT_DATASET),
+        triple(dataset, iri(f"{DCTERMS}title"), text(kind.title_fr, "fr")),
+        triple(dataset, iri(f"{DCTERMS}title"), text(kind.title_en, "en")),
+        triple(dataset, iri(f"{DCTERMS}publisher"),
+               iri(kind.publisher) if kind.publisher.startswith("https://")
+               else text(kind.publisher, "fr")),
+        triple(dataset, iri(f"{DCTERMS}source"), iri(kind.page)),
+        triple(dataset, iri(f"{DCTERMS}license"), iri(LICENCE)),
+        triple(dataset, codes.term("linesRead"), typed(str(report.lines_read), "integer")),
+        triple(dataset, codes.term("linesSkipped"),
+               typed(str(sum(report.skipped.values())), "integer")),
+        triple(dataset, iri(f"{VOID}triples"), typed(str(report.triples), "integer")),
+        triple(iri(BASE_DATASET), iri(f"{VOID}subset"), dataset),
+    ]
+    out += [triple(dataset, codes.term("fileName"), text(name)) for name in sorted(set(names))]
+    if dates:
+        out.append(triple(dataset, iri(f"{DCTERMS}issued"), typed(max(dates), "date")))
+    return "".join(out)
+
+
+def reference_ntriples() -> str:
+    """The NOS code systems the registries use and the corridor table, as N-Triples."""
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    from segur_kg.sources.registries import corridors
+
+    systems = sorted({system for kind in KINDS.values() for system in kind.code_systems})
+    chunks = []
+    for system in systems:
+        with codes.scheme_file(system).open("rb") as stream:
+            chunks.append(serialize(parse(stream, format=RdfFormat.TURTLE),
+                                    format=RdfFormat.N_TRIPLES).decode("utf-8"))
+    chunks.append(corridors.ntriples(corridors.links()))
+    return "".join(sorted(set("".join(chunks).splitlines(keepends=True))))

@@ -1,0 +1,164 @@
+"""MSSanté mailboxes from the directory extract Extraction_Correspondance_MSSante (ANS, Licence
+Ouverte 2.0): `|`-separated, a header, one line per mailbox, some addresses on several lines
+(the address is the key: the first line wins, the others are counted).
+
+Each mailbox becomes a segur:MssanteMailbox with its kind (the graph's personal, organisational
+and application kinds), its holder (the professional, by national identifier, for a personal
+mailbox; the structure for an organisational one) and its operator's domain. An organisational
+mailbox keeps its address. A personal address names a person: it is written only with
+`include_personal_data`, and the mailbox is named after its holder instead
+(…/professional/{id}/mailbox/{n}, n counting the holder's addresses in sorted order), which is
+why personal mailboxes are written at the end, once every address of a holder is known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from urllib.parse import quote
+
+from segur_kg.common.errors import SegurKgError
+from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text, triple
+from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri, legal_entity_iri
+from segur_kg.sources.registries.reading import Source
+from segur_kg.sources.registries.report import ImportReport
+from segur_kg.sources.registries.rpps import NATIONAL_ID_FORM, professional_iri
+
+KIND = "Type de BAL"
+ADDRESS = "Adresse BAL"
+NATIONAL_ID = "Identification nationale PP"
+TYPE_PP = "Type Identifiant PP"
+ID_PP = "Identifiant PP"
+STRUCTURE_TYPE = "Type identifiant structure"
+STRUCTURE_ID = "Identification Structure"
+REQUIRED = (KIND, ADDRESS, NATIONAL_ID, STRUCTURE_TYPE, STRUCTURE_ID)
+KINDS = {
+    "PER": f"{ID}mailbox-kind/personnelle",
+    "ORG": f"{ID}mailbox-kind/organisationnelle",
+    "APP": f"{ID}mailbox-kind/applicative",
+}
+# NOS TRE_G07 structure identifier types that name a FINESS site (1 FINESS, 6 FINESS EG) or a
+# legal entity (5 FINESS EJ).
+FINESS_SITE_TYPES, FINESS_ENTITY_TYPES = {"1", "6"}, {"5"}
+ADDRESS_FORM = re.compile(r"[^@\s|]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+DATASET = f"{ID}dataset/mssante"
+DCTERMS_SOURCE = "<http://purl.org/dc/terms/source>"
+ORG_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
+
+
+def looks_like(header: str) -> bool:
+    return KIND in header.split("|") and ADDRESS in header.split("|")
+
+
+class MssanteReader:
+    def __init__(self, report: ImportReport, include_personal_data: bool = False) -> None:
+        self.name = ""  # the file being read, for messages
+        self.report = report
+        self.personal = include_personal_data
+        self._addresses: set[bytes] = set()
+        self._personal: list[tuple[str, str, str]] = []  # (holder id, address, domain)
+
+    def triples(self, source: Source) -> Iterator[str]:
+        self.name = source.name
+        lines = iter(source.lines)
+        try:
+            _, header_line = next(lines)
+        except StopIteration:
+            raise SegurKgError(f"{self.name}: the file is empty") from None
+        header = header_line.split("|")
+        missing = [name for name in REQUIRED if name not in header]
+        if missing:
+            raise SegurKgError(f"{self.name}:1: the header lacks the column(s) "
+                               f"{', '.join(repr(m) for m in missing)}; expected the header of "
+                               "Extraction_Correspondance_MSSante")
+        width = len(header)
+        position = {name: index for index, name in enumerate(header) if name}
+        for number, line in lines:
+            self.report.lines_read += 1
+            if not line.strip():
+                self.report.skip("empty")
+                continue
+            fields = line.split("|")
+            if len(fields) != width:
+                self.report.malformed(self.name, number,
+                                      f"{len(fields)} columns, expected {width} "
+                                      "(fields separated by '|')")
+                continue
+            row = {name: fields[index].strip() for name, index in position.items()}
+            yield from self._mailbox(number, row)
+
+    def _mailbox(self, number: int, row: dict[str, str]) -> Iterator[str]:
+        address = row[ADDRESS]
+        match = ADDRESS_FORM.fullmatch(address)
+        if not match:
+            self.report.malformed(self.name, number,
+                                  "the mailbox address is not an e-mail address")
+            return
+        key = hashlib.blake2b(address.lower().encode(), digest_size=12).digest()
+        if key in self._addresses:
+            self.report.skip("address already read on an earlier line")
+            return
+        self._addresses.add(key)
+        kind, domain = row[KIND], match.group(1).lower()
+        if kind not in KINDS:
+            self.report.unknown(KIND, kind or "(empty)")
+            self.report.skip("unknown mailbox kind")
+            return
+        if kind == "PER":
+            national = row[NATIONAL_ID] or (row.get(TYPE_PP, "") + row.get(ID_PP, ""))
+            if not NATIONAL_ID_FORM.fullmatch(national):
+                self.report.skip("personal mailbox without its holder's identifier")
+                return
+            self._personal.append((national, address, domain))
+            return
+        mailbox = iri(f"{ID}mailbox/{quote(address.lower(), safe='@.-_+')}")
+        out = self._common(mailbox, KINDS[kind], domain)
+        out.append(triple(mailbox, term("mailboxAddress"), text(address)))
+        holder = self._structure(row[STRUCTURE_TYPE], row[STRUCTURE_ID])
+        if holder:
+            out.append(triple(mailbox, term("mailboxHolder"), iri(holder[0])))
+            if holder[1]:
+                out.append(triple(iri(holder[0]), RDF_TYPE, ORG_ORGANIZATION))
+        else:
+            self.report.notes["organisational mailboxes without a structure"] += 1
+        self.report.resources[f"{kind} mailboxes"] += 1
+        yield "".join(out)
+
+    def _common(self, mailbox: str, kind: str, domain: str) -> list[str]:
+        return [triple(mailbox, RDF_TYPE, term("MssanteMailbox")),
+                triple(mailbox, term("hasMailboxKind"), iri(kind)),
+                triple(mailbox, term("operatorDomain"), text(domain)),
+                triple(mailbox, DCTERMS_SOURCE, iri(DATASET))]
+
+    def _structure(self, kind: str, value: str) -> tuple[str, bool] | None:
+        """The holder's IRI, and whether it needs a type (a structure that no FINESS names)."""
+        if not value:
+            return None
+        if kind in FINESS_SITE_TYPES | FINESS_ENTITY_TYPES:
+            number = value[1:] if len(value) == 10 and value.startswith(kind) else value
+            if FINESS_NUMBER.fullmatch(number):
+                if kind in FINESS_SITE_TYPES:
+                    return establishment_iri(number), False
+                return legal_entity_iri(number), False
+        if not re.fullmatch(r"[0-9A-Za-z]{1,40}", value) or not re.fullmatch(r"[0-9]{1,2}", kind):
+            self.report.unknown(STRUCTURE_ID, f"{kind}:{value[:20]}")
+            return None
+        return f"{ID}structure/{kind}-{value}", True
+
+    def finish(self) -> Iterator[str]:
+        """The personal mailboxes, once every file has been read."""
+        self._personal.sort()
+        previous, rank = None, 0
+        for national, address, domain in self._personal:
+            rank = rank + 1 if national == previous else 1
+            previous = national
+            holder = professional_iri(national)
+            mailbox = iri(f"{holder}/mailbox/{rank}")
+            out = self._common(mailbox, KINDS["PER"], domain)
+            out.append(triple(mailbox, term("mailboxHolder"), iri(holder)))
+            if self.personal:
+                out.append(triple(mailbox, term("mailboxAddress"), text(address)))
+            self.report.resources["PER mailboxes"] += 1
+            yield "".join(out)
+        self._personal.clear()

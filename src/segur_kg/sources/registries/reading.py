@@ -1,0 +1,114 @@
+"""Open a registry file exactly as published: the text file, or the ZIP archive the producer
+delivers with the text inside; detect its encoding; yield its lines with their numbers.
+
+The archives come from outside: members are read as streams, never extracted to disk, and only
+the member whose name fits the registry (or the only member) is read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from segur_kg.common.errors import SegurKgError
+
+SNIFF_BYTES = 1 << 20  # the encoding is decided on the first megabyte
+
+
+@dataclass(frozen=True)
+class Registry:
+    """What a registry's files look like, for opening and for recognising them."""
+
+    key: str  # finess, rpps, mssante
+    title: str  # what the user downloaded, for messages
+    member: re.Pattern[str]  # the text file's name inside the producer's ZIP
+
+
+FINESS = Registry("finess", "a FINESS etalab extract (etalab-cs1100507-stock-….csv)",
+                  re.compile(r"(?i)etalab.*\.csv$|\.csv$"))
+RPPS = Registry("rpps", "an Annuaire Santé PS_LibreAcces_Personne_activite_….txt file",
+                re.compile(r"(?i)PS_LibreAcces_Personne_activite.*\.txt$"))
+MSSANTE = Registry("mssante", "an Extraction_Correspondance_MSSante_….txt file",
+                   re.compile(r"(?i)Extraction_Correspondance_MSSante.*\.txt$"))
+REGISTRIES = {registry.key: registry for registry in (FINESS, RPPS, MSSANTE)}
+
+
+@dataclass
+class Source:
+    """One opened file: the name it is known by (the ZIP member's, when archived), its encoding,
+    and its lines (number, text without the line break)."""
+
+    path: Path
+    name: str
+    encoding: str
+    lines: Iterator[tuple[int, str]]
+
+
+@contextmanager
+def open_source(path: Path, registry: Registry) -> Iterator[Source]:
+    if not path.is_file():
+        raise SegurKgError(f"{path}: no such file; give the {registry.key} file you downloaded")
+    try:
+        with path.open("rb") as raw:
+            if zipfile.is_zipfile(raw):
+                raw.seek(0)
+                with _zip_member(path, raw, registry) as (name, stream):
+                    yield _source(path, name, stream)
+            else:
+                raw.seek(0)
+                yield _source(path, path.name, raw)
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise SegurKgError(f"{path}: cannot read the file ({' '.join(str(exc).split())})") from None
+
+
+@contextmanager
+def _zip_member(path: Path, raw: BinaryIO, registry: Registry) -> Iterator[tuple[str, BinaryIO]]:
+    with zipfile.ZipFile(raw) as archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        fitting = [info for info in members if registry.member.search(info.filename)]
+        if len(fitting) != 1 and len(members) == 1:
+            fitting = members  # one file in the archive: the content check says what it is
+        if len(fitting) != 1:
+            names = ", ".join(info.filename for info in members[:5]) or "nothing"
+            raise SegurKgError(
+                f"{path}: the archive holds {names}; expected {registry.title} in it "
+                f"({'several fit' if fitting else 'none fits'}); give the text file itself")
+        with archive.open(fitting[0]) as stream:
+            yield Path(fitting[0].filename).name, stream  # type: ignore[misc]
+
+
+def _source(path: Path, name: str, stream: BinaryIO) -> Source:
+    buffered = io.BufferedReader(stream, buffer_size=1 << 20) if not isinstance(
+        stream, io.BufferedReader) else stream
+    head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+    encoding = "utf-8" if _is_utf8(head) else "cp1252"
+    return Source(path, name, encoding, _lines(buffered, encoding))
+
+
+def _is_utf8(head: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)  # a character cut by the sniff window is fine
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, str]]:
+    """Each line decoded; a byte sequence the encoding cannot read falls back to Latin-1 for that
+    line (every byte is a Latin-1 character), so one stray byte never stops an import."""
+    for number, raw in enumerate(stream, 1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        yield number, text.rstrip("\r\n")
