@@ -1,0 +1,263 @@
+"""`segur-kg import finess|rpps|mssante` on the hand-made fixtures (tests/fixtures/registries/,
+whose README says what each line holds): what reaches the graph, what is kept out (privacy),
+what is counted, bad input, and the named graphs of an Oxigraph store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from segur_kg.cli import main
+from segur_kg.sources.registries.synthetic import zip_file
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registries"
+FINESS, FINESS_UTF8 = FIXTURES / "finess-etalab.csv", FIXTURES / "finess-etalab-utf8.csv"
+RPPS, MSSANTE = FIXTURES / "rpps.txt", FIXTURES / "mssante.txt"
+ID = "https://w3id.org/segur/id/"
+SEGUR = "https://w3id.org/segur/def/"
+SPATIAL = URIRef("http://purl.org/dc/terms/spatial")
+LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+REGION = "https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM/"
+CATEGORY = ("https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/"
+            "TRE-R66-CategorieEtablissement/")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+def imported(capsys, tmp_path: Path, registry: str, source: Path, *options: str,
+             name: str = "out.nt") -> tuple[Graph, str, bytes]:
+    output = tmp_path / name
+    code, err = run(capsys, "import", registry, str(source), "-o", str(output), *options)
+    assert code == 0, err
+    data = output.read_bytes()
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    return graph, err, data
+
+
+def et(number: str) -> URIRef:
+    return URIRef(f"{ID}finess/et/{number}")
+
+
+def seg(name: str) -> URIRef:
+    return URIRef(SEGUR + name)
+
+
+# --- FINESS --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finess_nt(tmp_path_factory) -> tuple[Graph, bytes]:
+    output = tmp_path_factory.mktemp("finess") / "out.nt"
+    assert main(["import", "finess", str(FINESS), "-o", str(output)]) == 0
+    data = output.read_bytes()
+    return Graph().parse(data=data, format="nt"), data
+
+
+def test_finess_establishment_with_its_category_place_and_legal_entity(finess_nt) -> None:
+    graph, _ = finess_nt
+    ch = et("010000024")
+    assert (ch, seg("finessNumber"), Literal("010000024")) in graph
+    assert (ch, seg("establishmentCategory"), URIRef(CATEGORY + "355")) in graph
+    assert (ch, SPATIAL, URIRef(REGION + "84")) in graph  # Ain → Auvergne-Rhône-Alpes
+    assert (ch, seg("legalEntity"), URIRef(f"{ID}finess/ej/010780054")) in graph
+    # Two sites of one legal entity: the entity is written once, both point to it.
+    entity = URIRef(f"{ID}finess/ej/690999900")
+    assert set(graph.subjects(seg("legalEntity"), entity)) == {et("690999901"), et("690999902")}
+    assert len(set(graph.triples((entity, None, None)))) == 3
+
+
+def test_finess_reads_latin1_and_csv_quoting(finess_nt) -> None:
+    graph, _ = finess_nt
+    assert (et("750999905"), LABEL, Literal("PHARMACIE FICTIVE DE L'ÉGLISE", lang="fr")) in graph
+    assert (et("290999903"), LABEL,
+            Literal('EHPAD "LES HORTENSIAS"; SITE FICTIF DE L\'ÎLE', lang="fr")) in graph
+
+
+def test_finess_overseas_codes_and_territories_outside_the_regions(finess_nt) -> None:
+    graph, _ = finess_nt
+    assert (et("970199909"), SPATIAL, URIRef(REGION + "01")) in graph  # 9A, Saint-Barthélemy
+    assert (et("970499911"), SPATIAL, URIRef(REGION + "04")) in graph  # 9D, La Réunion
+    wallis = et("980699913")
+    assert (wallis, seg("inDepartment"), None) in graph
+    assert (wallis, SPATIAL, None) not in graph
+
+
+def test_finess_summary_counts_what_it_skipped(tmp_path, capsys) -> None:
+    _, err, _ = imported(capsys, tmp_path, "finess", FINESS)
+    assert "13 establishments" in err and "12 legal entities" in err
+    assert "finess-etalab.csv:15: a structureet line has 20 fields, expected 32" in err
+    assert "unknown codes in 'categetab': 1 (e.g. '999')" in err
+    assert "unknown codes in 'departement': 1 (e.g. '9Z')" in err
+    assert "establishments outside the 18 regions (département 9J): 1" in err
+
+
+def test_finess_provenance_and_same_bytes_twice(tmp_path, capsys, finess_nt) -> None:
+    graph, first = finess_nt
+    dataset = URIRef(f"{ID}dataset/finess")
+    assert (dataset, seg("fileName"), Literal("finess-etalab.csv")) in graph
+    issued = graph.value(dataset, URIRef("http://purl.org/dc/terms/issued"))
+    assert str(issued) == "2026-11-01"
+    assert (URIRef(f"{ID}dataset/segur-kg"), URIRef("http://rdfs.org/ns/void#subset"),
+            dataset) in graph
+    _, _, again = imported(capsys, tmp_path, "finess", FINESS)
+    assert again == first
+
+
+def test_finess_in_utf8_reads_the_same_labels(tmp_path, capsys, finess_nt) -> None:
+    graph, _, _ = imported(capsys, tmp_path, "finess", FINESS_UTF8)
+    latin1, _ = finess_nt
+    for number in ("690999901", "290999903"):
+        assert set(graph.objects(et(number), LABEL)) == set(latin1.objects(et(number), LABEL))
+
+
+# --- Annuaire Santé and MSSanté: privacy by default ------------------------------------------
+
+
+def _literals(graph: Graph) -> set[str]:
+    return {str(o) for o in graph.objects() if isinstance(o, Literal)}
+
+
+def test_rpps_keeps_no_name_phone_or_email_by_default(tmp_path, capsys) -> None:
+    graph, err, data = imported(capsys, tmp_path, "rpps", RPPS)
+    text = data.decode()
+    for personal in ("FICTIFNOM", "Prénomfictif", "example.invalid", '"0199'):
+        assert personal not in text
+    person = URIRef(f"{ID}professional/819900000001")
+    assert (person, seg("practisesAt"), et("690999901")) in graph
+    assert len(set(graph.objects(person, seg("hasActivity")))) == 2
+    assert "19 activities, 12 professionals" in err
+    assert "unknown codes in 'Code profession': 1 (e.g. '99')" in err
+    assert "rpps.txt:21:" in err
+
+
+def test_rpps_names_only_when_asked(tmp_path, capsys) -> None:
+    graph, _, data = imported(capsys, tmp_path, "rpps", RPPS, "--include-personal-data")
+    person = URIRef(f"{ID}professional/819900000001")
+    assert str(graph.value(person, URIRef("http://xmlns.com/foaf/0.1/familyName"))) == "FICTIFNOM1"
+    text = data.decode()
+    assert "example.invalid" not in text and '"0199' not in text  # never phones or e-mails
+
+
+def test_mssante_personal_addresses_only_when_asked(tmp_path, capsys) -> None:
+    graph, err, _ = imported(capsys, tmp_path, "mssante", MSSANTE)
+    addresses = set(graph.objects(None, seg("mailboxAddress")))
+    kinds = {m: graph.value(m, seg("hasMailboxKind")) for m in graph.subjects(
+        seg("hasMailboxKind"), None)}
+    personal = URIRef(f"{ID}mailbox-kind/personnelle")
+    assert addresses and all(kinds[m] != personal
+                             for m in graph.subjects(seg("mailboxAddress"), None))
+    holder = URIRef(f"{ID}professional/819900000001")
+    assert len(set(graph.subjects(seg("mailboxHolder"), holder))) == 2
+    assert "1 address already read on an earlier line" in err
+    asked, _, _ = imported(capsys, tmp_path, "mssante", MSSANTE, "--include-personal-data",
+                           name="personal.nt")
+    assert len(set(asked.objects(None, seg("mailboxAddress")))) > len(addresses)
+
+
+def test_zip_archive_as_delivered_gives_the_same_triples(tmp_path, capsys) -> None:
+    archive = zip_file(RPPS, tmp_path / "extract.zip",
+                       "PS_LibreAcces_Personne_activite_202611010000.txt")
+    zipped, _, zipped_bytes = imported(capsys, tmp_path, "rpps", archive, name="zip.nt")
+    _, _, text_bytes = imported(capsys, tmp_path, "rpps", RPPS, name="text.nt")
+    body = [line for line in zipped_bytes.splitlines() if b"/dataset/rpps>" not in line[:60]]
+    assert body == [line for line in text_bytes.splitlines()
+                    if b"/dataset/rpps>" not in line[:60]]
+    issued = zipped.value(URIRef(f"{ID}dataset/rpps"), URIRef("http://purl.org/dc/terms/issued"))
+    assert str(issued) == "2026-11-01"  # from the member's name
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("registry", "source", "said"), [
+    ("finess", RPPS, "use `segur-kg import rpps`"),
+    ("rpps", FINESS, "use `segur-kg import finess`"),
+    ("rpps", MSSANTE, "use `segur-kg import mssante`"),
+])
+def test_a_file_of_another_registry_stops_at_once(tmp_path, capsys, registry, source,
+                                                  said) -> None:
+    output = tmp_path / "out.nt"
+    output.write_text("before\n")
+    code, err = run(capsys, "import", registry, str(source), "-o", str(output))
+    assert code == 2 and said in err and "Traceback" not in err
+    assert output.read_text() == "before\n"  # nothing half-written
+
+
+def test_strict_stops_at_the_first_malformed_line(tmp_path, capsys) -> None:
+    output = tmp_path / "out.nt"
+    code, err = run(capsys, "import", "finess", str(FINESS), "-o", str(output), "--strict")
+    assert code == 2 and "finess-etalab.csv:15:" in err and "--strict" in err
+    assert not output.exists()
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path, capsys) -> None:
+    code, err = run(capsys, "import", "finess", str(FINESS), "-o", str(tmp_path / "out.ttl"))
+    assert code == 2 and ".nt" in err
+    code, err = run(capsys, "import", "finess", str(tmp_path / "missing.csv"), "-o",
+                    str(tmp_path / "out.nt"))
+    assert code == 2 and "no such file" in err
+    code, err = run(capsys, "import", "finess", str(FINESS), "--store", "memory")
+    assert code == 2 and "oxigraph:PATH" in err
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    code, err = run(capsys, "import", "mssante", str(empty), "-o", str(tmp_path / "out.nt"))
+    assert code == 2 and "empty" in err
+
+
+# --- into an Oxigraph store -------------------------------------------------------------------
+
+
+def _count(store: str, sparql: str, capsys) -> int:
+    capsys.readouterr()
+    assert main(["query", "--store", store, "--sparql", sparql, "--format", "csv"]) == 0
+    return int(capsys.readouterr().out.splitlines()[1])
+
+
+ESTABLISHMENTS = "SELECT (COUNT(*) AS ?n) WHERE { ?e a segur:HealthEstablishment }"
+PROFESSIONALS = "SELECT (COUNT(*) AS ?n) WHERE { ?p a segur:HealthProfessional }"
+
+
+def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
+    store = f"oxigraph:{tmp_path / 'store'}"
+    assert main(["load", "--store", store]) == 0
+    base = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", capsys)
+    for registry, source in (("finess", FINESS), ("rpps", RPPS)):
+        assert main(["import", registry, str(source), "--store", store]) == 0
+    assert _count(store, ESTABLISHMENTS, capsys) == 13
+    assert _count(store, PROFESSIONALS, capsys) == 12
+    # A newer extract (the UTF-8 one holds 4 establishments) replaces the FINESS graph only.
+    assert main(["import", "finess", str(FINESS_UTF8), "--store", store]) == 0
+    assert _count(store, ESTABLISHMENTS, capsys) == 4
+    assert _count(store, PROFESSIONALS, capsys) == 12
+    names = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?d segur:fileName ?f }", capsys)
+    assert names == 2  # one file per import, the old FINESS one gone
+    # A failed import changes nothing; the base graph is still there.
+    capsys.readouterr()
+    assert main(["import", "finess", str(RPPS), "--store", store]) == 2
+    assert _count(store, ESTABLISHMENTS, capsys) == 4
+    total = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", capsys)
+    assert total > base
+    # The export reads the imported graphs with the default graph, in the same bytes twice.
+    first, second = tmp_path / "a.nt", tmp_path / "b.nt"
+    for output in (first, second):
+        assert main(["export", "--store", store, "--format", "nt", "-o", str(output)]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes().count(b"\n") >= total  # and the dataset's own description
+    assert b"/finess/et/690999901>" in first.read_bytes()
+
+
+def test_nq_output_keeps_each_graph(tmp_path, capsys) -> None:
+    output = tmp_path / "out.nq"
+    code, err = run(capsys, "import", "mssante", str(MSSANTE), "-o", str(output))
+    assert code == 0, err
+    dataset = Dataset()
+    dataset.parse(output, format="nquads")
+    graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert {"https://w3id.org/segur/graph/source/mssante",
+            "https://w3id.org/segur/graph/source/reference"} <= graphs
