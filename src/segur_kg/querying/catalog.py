@@ -1,5 +1,10 @@
 """Named competency questions: queries/*.rq and their header comments.
 
+The questions on the national registries (FINESS, Annuaire Santé, MSSanté directory) are in
+queries/national/ and are named `national/NAME`: they answer on a store the registries were
+imported into (`segur-kg import`), not on the base graph, so `list_queries()` gives them only when
+asked (`national=True`); `resolve("national/NAME")` finds each of them.
+
 Header lines at the top of a query file:
 
     # fr: question en français
@@ -21,6 +26,7 @@ from segur_kg.common import paths
 from segur_kg.common.errors import SegurKgError
 
 PARAM_KINDS = ("iri", "literal", "date")
+NATIONAL = "national"  # the sub-folder of queries/ and the prefix of the names of its questions
 _PARAM = re.compile(r"^param\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*:?\s*(.*)$")
 
 
@@ -116,14 +122,34 @@ def _parse_pairs(value: str, source: str, number: int) -> dict[str, str]:
     return pairs
 
 
-def query_files() -> list[Path]:
+def query_files(national: bool = False) -> list[Path]:
+    """The questions on the base graph (queries/*.rq); with `national`, those on the national
+    registries (queries/national/*.rq) after them."""
     folder = paths.queries_dir()
+    files = sorted(folder.glob("*.rq")) if folder.is_dir() else []
+    if national:
+        files += national_query_files()
+    return files
+
+
+def national_query_files() -> list[Path]:
+    folder = paths.queries_dir() / NATIONAL
     return sorted(folder.glob("*.rq")) if folder.is_dir() else []
 
 
-def list_queries() -> list[NamedQuery]:
-    """Every named query, sorted by name."""
-    return [load_file(path) for path in query_files()]
+def list_queries(national: bool = False) -> list[NamedQuery]:
+    """Every named query on the base graph, sorted by name; with `national`, the questions on
+    the national registries (named national/NAME) too."""
+    return sorted((load_file(path) for path in query_files(national)), key=lambda q: q.name)
+
+
+def query_name(path: Path) -> str:
+    """NAME for queries/NAME.rq and any other file, national/NAME for queries/national/NAME.rq."""
+    try:
+        national = path.resolve().parent == (paths.queries_dir() / NATIONAL).resolve()
+    except OSError:
+        national = False
+    return f"{NATIONAL}/{path.stem}" if national else path.stem
 
 
 def load_file(path: Path) -> NamedQuery:
@@ -137,7 +163,7 @@ def load_file(path: Path) -> NamedQuery:
         raise SegurKgError(
             f"{paths.display(path)}: the query is not valid UTF-8; save it as UTF-8"
         ) from None
-    return parse_header(text, path.stem, path)
+    return parse_header(text, query_name(path), path)
 
 
 def resolve(name_or_file: str) -> NamedQuery:
@@ -146,14 +172,14 @@ def resolve(name_or_file: str) -> NamedQuery:
     if name_or_file.endswith(".rq") or candidate.is_file():
         if candidate.is_file():
             return load_file(candidate)
-        named = paths.queries_dir() / candidate.name
-        if candidate.parent == Path(".") and named.is_file():
+        named = paths.queries_dir() / candidate  # NAME.rq or national/NAME.rq
+        if candidate.parent in (Path("."), Path(NATIONAL)) and named.is_file():
             return load_file(named)
         raise SegurKgError(f"{name_or_file}: no such query file; check the path")
-    path = paths.queries_dir() / f"{name_or_file}.rq"
+    path = paths.queries_dir() / f"{name_or_file}.rq"  # national/NAME too
     if path.is_file():
         return load_file(path)
-    names = [p.stem for p in query_files()]
+    names = [query_name(p) for p in query_files(national=True)]
     close = difflib.get_close_matches(name_or_file, names, n=3, cutoff=0.5)
     if close:
         hint = f"did you mean: {', '.join(close)}?"

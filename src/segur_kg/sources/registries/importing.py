@@ -51,7 +51,7 @@ class Kind:
     reader: Callable[[ImportReport, bool], object]
     title_fr: str
     title_en: str
-    publisher: str  # an actor of data/actors.ttl, or the producer's name
+    publisher: str  # an actor of data/actors.ttl
     page: str  # where users download the file
     code_systems: tuple[str, ...]  # NOS code systems it needs (beyond the base graph's)
 
@@ -61,7 +61,7 @@ KINDS = {
         reading.FINESS, finess.looks_like, finess.FinessReader,
         "FINESS : extraction du fichier des établissements",
         "FINESS: extract of the register of health and social establishments",
-        "Ministère chargé de la santé (DREES), fichier FINESS",
+        f"{ID}actor/ministere-solidarites-sante",  # the ministry's DREES produces FINESS
         "https://www.data.gouv.fr/fr/datasets/finess-extraction-du-fichier-des-etablissements/",
         ("category", "department")),
     "rpps": Kind(
@@ -185,9 +185,7 @@ def provenance(kind: Kind, names: list[str], dates: list[str], report: ImportRep
         triple(dataset, RDF_TYPE, DCAT_DATASET),
         triple(dataset, iri(f"{DCTERMS}title"), text(kind.title_fr, "fr")),
         triple(dataset, iri(f"{DCTERMS}title"), text(kind.title_en, "en")),
-        triple(dataset, iri(f"{DCTERMS}publisher"),
-               iri(kind.publisher) if kind.publisher.startswith("https://")
-               else text(kind.publisher, "fr")),
+        triple(dataset, iri(f"{DCTERMS}publisher"), iri(kind.publisher)),
         triple(dataset, iri(f"{DCTERMS}source"), iri(kind.page)),
         triple(dataset, iri(f"{DCTERMS}license"), iri(LICENCE)),
         triple(dataset, codes.term("linesRead"), typed(str(report.lines_read), "integer")),

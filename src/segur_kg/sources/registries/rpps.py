@@ -14,6 +14,7 @@ never written; names only with `include_personal_data`.
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections.abc import Iterator
 
@@ -59,18 +60,33 @@ def looks_like(header: str) -> bool:
     return TYPE in header.split("|") and PROFESSION in header.split("|")
 
 
+OPTIONAL = (COUNTRY, SIRET_SITE, STRUCTURE_ID, SKILL)  # read when the header has them
+USED = (*REQUIRED, *OPTIONAL)
+P_TYPE, P_SOURCE, P_SPATIAL = RDF_TYPE, DCTERMS_SOURCE, DCTERMS_SPATIAL
+C_PROFESSIONAL, C_ACTIVITY = term("HealthProfessional"), term("ProfessionalActivity")
+P_ID, P_ID_TYPE = term("nationalIdentifier"), term("identifierType")
+P_PROFESSION, P_CATEGORY = term("hasProfession"), term("professionalCategory")
+P_ACTIVITY, P_MODE, P_SECTOR = term("hasActivity"), term("exerciseMode"), term("activitySector")
+P_SITE, P_PRACTISES, P_DEPARTMENT = term("atSite"), term("practisesAt"), term("inDepartment")
+SOURCE = iri(DATASET)
+
+
 class RppsReader:
+    """Reads activity lines; written for speed (millions of lines): the columns it needs are
+    picked once from the header, NOS lookups give ready-made IRIs, places are cached."""
+
     def __init__(self, report: ImportReport, include_personal_data: bool = False) -> None:
         self.name = ""  # the file being read, for messages
         self.report = report
         self.personal = include_personal_data
-        self._professions = concepts("profession")
-        self._categories = concepts("professional_category")
-        self._modes = concepts("exercise_mode")
-        self._sectors = concepts("sector")
+        self._professions = _wrapped(concepts("profession"))
+        self._categories = _wrapped(concepts("professional_category"))
+        self._modes = _wrapped(concepts("exercise_mode"))
+        self._sectors = _wrapped(concepts("sector"))
+        self._id_types = _wrapped(concepts("person_id_type"))
         self._departments = concepts("department")
         self._regions = concepts("region")
-        self._id_types = concepts("person_id_type")
+        self._places: dict[tuple[str, str, str], tuple[str, ...]] = {}
         self._seen: dict[str, str] = {}  # national id → profession code written
 
     def triples(self, source: Source) -> Iterator[str]:
@@ -87,105 +103,120 @@ class RppsReader:
                                f"{', '.join(repr(m) for m in missing)}; expected the header of "
                                "PS_LibreAcces_Personne_activite")
         width = len(header)
-        position = {name: index for index, name in enumerate(header) if name}
+        # An optional column the header lacks reads the empty field appended to each line.
+        pick = operator.itemgetter(*(header.index(name) if name in header else width
+                                     for name in USED))
         for number, line in lines:
             self.report.lines_read += 1
-            if not line.strip():
-                self.report.skip("empty")
-                continue
             fields = line.split("|")
             if len(fields) != width:
+                if not line.strip():
+                    self.report.skip("empty")
+                    continue
                 self.report.malformed(self.name, number,
                                       f"{len(fields) - 1} columns, expected {width - 1} "
                                       "(fields separated by '|', each line ending with '|')")
                 continue
-            row = {name: fields[index].strip() for name, index in position.items()}
-            yield from self._activity(number, row)
+            fields.append("")
+            yield self._activity(number, [value.strip() for value in pick(fields)])
 
     def finish(self) -> Iterator[str]:
         return iter(())
 
-    def _activity(self, number: int, row: dict[str, str]) -> Iterator[str]:
-        national = row[NATIONAL_ID] or (row[TYPE] + row[ID_PP])
+    def _activity(self, number: int, row: list[str]) -> str:
+        (kind, id_pp, national, profession, category, mode, site, department, postal_code,
+         sector, family_name, given_name, country, siret, structure, skill) = row
+        national = national or (kind + id_pp)
         if not NATIONAL_ID_FORM.fullmatch(national):
             self.report.malformed(self.name, number,
                                   f"national identifier {national[:20]!r} is not a type digit "
                                   "followed by an RPPS or ADELI number")
-            return
-        person = iri(professional_iri(national))
+            return ""
+        report = self.report
+        person_iri = professional_iri(national)
+        person = f"<{person_iri}>"
         out: list[str] = []
-        profession = row[PROFESSION]
         written = self._seen.get(national)
         if written is None:
-            out += [triple(person, RDF_TYPE, term("HealthProfessional")),
-                    triple(person, term("nationalIdentifier"), text(national)),
-                    triple(person, DCTERMS_SOURCE, iri(DATASET))]
-            out += self._coded(person, "identifierType", self._id_types, row[TYPE], TYPE)
-            out += self._coded(person, "professionalCategory", self._categories, row[CATEGORY],
-                               CATEGORY)
+            out.append(f"{person} {P_TYPE} {C_PROFESSIONAL} .\n"
+                       f"{person} {P_ID} {text(national)} .\n"
+                       f"{person} {P_SOURCE} {SOURCE} .\n")
+            self._coded(out, person, P_ID_TYPE, self._id_types, kind, TYPE)
+            self._coded(out, person, P_CATEGORY, self._categories, category, CATEGORY)
             if self.personal:
-                if row[FAMILY_NAME]:
-                    out.append(triple(person, FOAF_FAMILY_NAME, text(row[FAMILY_NAME])))
-                if row[GIVEN_NAME]:
-                    out.append(triple(person, FOAF_GIVEN_NAME, text(row[GIVEN_NAME])))
-            self.report.resources["professionals"] += 1
+                if family_name:
+                    out.append(triple(person, FOAF_FAMILY_NAME, text(family_name)))
+                if given_name:
+                    out.append(triple(person, FOAF_GIVEN_NAME, text(given_name)))
+            report.resources["professionals"] += 1
         if written != profession:
-            out += self._coded(person, "hasProfession", self._professions, profession,
-                               PROFESSION)
+            self._coded(out, person, P_PROFESSION, self._professions, profession, PROFESSION)
             self._seen[national] = profession
-        site = row[FINESS_SITE]
-        key = "|".join((site, row.get(SIRET_SITE, ""), row.get(STRUCTURE_ID, ""), row[MODE],
-                        row[SECTOR], profession, row.get(SKILL, "")))
-        activity = iri(f"{professional_iri(national)}/activity/"
-                       f"{hashlib.sha1(key.encode()).hexdigest()[:12]}")
-        out += [triple(activity, RDF_TYPE, term("ProfessionalActivity")),
-                triple(person, term("hasActivity"), activity),
-                triple(activity, DCTERMS_SOURCE, iri(DATASET))]
-        out += self._coded(activity, "exerciseMode", self._modes, row[MODE], MODE)
-        out += self._coded(activity, "activitySector", self._sectors, row[SECTOR], SECTOR)
-        if FINESS_NUMBER.fullmatch(site):
-            establishment = iri(establishment_iri(site))
-            out += [triple(activity, term("atSite"), establishment),
-                    triple(person, term("practisesAt"), establishment)]
-            self.report.notes["activities at a FINESS site"] += 1
-        elif site:
-            self.report.unknown(FINESS_SITE, site)
-        out += self._place(activity, row)
-        self.report.resources["activities"] += 1
-        yield "".join(out)
+        key = "|".join((site, siret, structure, mode, sector, profession, skill))
+        activity = f"<{person_iri}/activity/{hashlib.sha1(key.encode()).hexdigest()[:12]}>"
+        out.append(f"{activity} {P_TYPE} {C_ACTIVITY} .\n"
+                   f"{person} {P_ACTIVITY} {activity} .\n"
+                   f"{activity} {P_SOURCE} {SOURCE} .\n")
+        self._coded(out, activity, P_MODE, self._modes, mode, MODE)
+        self._coded(out, activity, P_SECTOR, self._sectors, sector, SECTOR)
+        if site:
+            if FINESS_NUMBER.fullmatch(site):
+                establishment = f"<{establishment_iri(site)}>"
+                out.append(f"{activity} {P_SITE} {establishment} .\n"
+                           f"{person} {P_PRACTISES} {establishment} .\n")
+                report.notes["activities at a FINESS site"] += 1
+            else:
+                report.unknown(FINESS_SITE, site)
+        for predicate, concept in self._place(country, department, postal_code):
+            out.append(f"{activity} {predicate} {concept} .\n")
+        report.resources["activities"] += 1
+        return "".join(out)
 
-    def _coded(self, subject: str, prop: str, known: dict[str, str], code: str,
-               column: str) -> list[str]:
-        if not code:
-            return []
-        concept = known.get(code)
-        if concept is None:
-            self.report.unknown(column, code)
-            return []
-        return [triple(subject, term(prop), iri(concept))]
+    def _coded(self, out: list[str], subject: str, predicate: str, known: dict[str, str],
+               code: str, column: str) -> None:
+        if code:
+            concept = known.get(code)
+            if concept is None:
+                self.report.unknown(column, code)
+            else:
+                out.append(f"{subject} {predicate} {concept} .\n")
 
-    def _place(self, activity: str, row: dict[str, str]) -> list[str]:
-        if row.get(COUNTRY, "") not in FRANCE:
-            self.report.notes["activities abroad (no département)"] += 1
-            return []
-        raw = row[DEPARTMENT]
-        department = geography.department(raw) if raw else _from_postal_code(row[POSTAL_CODE])
-        if not raw and department:
-            self.report.notes["départements read from the postal code"] += 1
+    def _place(self, country: str, raw: str, postal_code: str) -> tuple[tuple[str, str], ...]:
+        """(predicate, concept) pairs of an activity's place; what it could not place is
+        counted each time, the lookups are done once per distinct value."""
+        key = (country, raw, "" if raw else postal_code)
+        found = self._places.get(key)
+        if found is None:
+            found = self._places[key] = self._locate(*key)
+        pairs, note, unknown = found  # type: ignore[misc]
+        if note:
+            self.report.notes[note] += 1
+        if unknown:
+            self.report.unknown(DEPARTMENT, unknown)
+        return pairs
+
+    def _locate(self, country: str, raw: str, postal_code: str) -> tuple:  # type: ignore[type-arg]
+        if country not in FRANCE:
+            return (), "activities abroad (no département)", ""
+        department = geography.department(raw) if raw else _from_postal_code(postal_code)
         concept = self._departments.get(department) if department else None
         if concept is None:
-            if raw or row[POSTAL_CODE]:
-                self.report.unknown(DEPARTMENT, raw or f"(postal code {row[POSTAL_CODE]})")
-            else:
-                self.report.notes["activities without a place"] += 1
-            return []
-        out = [triple(activity, term("inDepartment"), iri(concept))]
-        region = geography.region(department)
+            if raw or postal_code:
+                return (), "", raw or f"(postal code {postal_code})"
+            return (), "activities without a place", ""
+        pairs: tuple[tuple[str, str], ...] = ((P_DEPARTMENT, f"<{concept}>"),)
+        region = geography.region(department)  # type: ignore[arg-type]
+        note = "" if raw else "départements read from the postal code"
         if region and region in self._regions:
-            out.append(triple(activity, DCTERMS_SPATIAL, iri(self._regions[region])))
+            pairs += ((P_SPATIAL, f"<{self._regions[region]}>"),)
         else:
-            self.report.notes[f"activities outside the 18 regions (département {department})"] += 1
-        return out
+            note = f"activities outside the 18 regions (département {department})"
+        return pairs, note, ""
+
+
+def _wrapped(found: dict[str, str]) -> dict[str, str]:
+    """code → concept IRI in N-Triples form."""
+    return {code: f"<{concept}>" for code, concept in found.items()}
 
 
 def _from_postal_code(postal_code: str) -> str | None:

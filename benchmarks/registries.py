@@ -1,0 +1,465 @@
+"""Benchmark of the national registry imports on synthetic files (a script, not a test).
+
+On a synthetic set in the official formats (`segur-kg synth --format finess|rpps|mssante`, the
+same seed so that the three files refer to each other; national size by default: 100,000
+FINESS lines, 2,000,000 RPPS lines, 540,000 MSSanté lines), it measures:
+
+- the writing of each file: seconds, MB, peak RSS;
+- per registry, `segur-kg import X FILE -o OUT.nt` next to a bare pass of Python's csv module
+  over the same file (read and split every line, nothing else), each as a subprocess with its
+  wall time and the peak RSS of its process tree: ratio (target ≤ 3×) and RSS (target ≤ 1 GB);
+- end to end into an Oxigraph store: `segur-kg load --store oxigraph:P` (the base graph), then
+  the three imports `--store oxigraph:P`: total seconds (target ≤ 6 minutes), peak RSS per step;
+- every national question (queries/national/*.rq) on that store, through the Store API in one
+  child process that opens the store once (its start and the opening are not counted): median of
+  --repeat runs per question, then the median over the questions (target ≤ 1 s) and the
+  maximum (target ≤ 10 s);
+- `segur-kg validate --store oxigraph:P`: seconds and peak RSS (reported, no target), stopped
+  after --validate-timeout seconds.
+
+Prints Markdown tables, and writes them and the raw figures (JSON) with --output. The files and
+the store live in a folder of their own (under --workdir, else the system's temporary folder),
+removed at the end unless --keep.
+
+    .venv/bin/python benchmarks/registries.py [--finess-rows 100k] [--rpps-rows 2M]
+        [--mssante-rows 540k] [--seed 1] [--repeat 3] [--workdir DIR] [--keep]
+        [--validate-timeout 1800] [--output benchmarks/results/registries]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import scale
+from scale import (
+    Figure,
+    cell,
+    machine,
+    ok,
+    progress,
+    ratio,
+    short,
+    show_mb,
+    show_ratio,
+    show_s,
+    timed,
+    verdict,
+)
+
+SEGUR_KG = scale.SEGUR_KG
+REGISTRIES = ("finess", "rpps", "mssante")
+NATIONAL_ROWS = {"finess": 100_000, "rpps": 2_000_000, "mssante": 540_000}
+TITLES = {"finess": "FINESS", "rpps": "RPPS (Annuaire Santé)", "mssante": "MSSanté"}
+# How the bare pass reads each file: the dialect and encoding the producers use.
+DIALECTS: dict[str, dict[str, Any]] = {
+    "finess": {"delimiter": ";", "quotechar": '"'},
+    "rpps": {"delimiter": "|", "quoting": csv.QUOTE_NONE},
+    "mssante": {"delimiter": "|", "quoting": csv.QUOTE_NONE},
+}
+ENCODINGS = {"finess": "iso-8859-1", "rpps": "utf-8", "mssante": "utf-8"}
+# The targets.
+IMPORT_RATIO_TARGET = 3.0  # import -o OUT.nt / bare csv pass
+IMPORT_RSS_TARGET_MB = 1024  # 1 GB
+END_TO_END_TARGET_S = 6 * 60.0
+QUESTION_MEDIAN_TARGET_S, QUESTION_MAX_TARGET_S = 1.0, 10.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    for kind in REGISTRIES:
+        parser.add_argument(f"--{kind}-rows", default=str(NATIONAL_ROWS[kind]), metavar="N",
+                            help=f"lines of the {TITLES[kind]} file (default "
+                            f"{NATIONAL_ROWS[kind]:,}); 2000, 100k, 2M…")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each national question (the median is kept); commands "
+                        "run once")
+    parser.add_argument("--workdir", type=Path,
+                        help="folder in which the run's own folder is made (default: the "
+                        "system's temporary folder)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the run's folder (files, outputs, store) at the end")
+    parser.add_argument("--query-timeout", type=float, default=300.0)
+    parser.add_argument("--validate-timeout", type=float, default=1800.0,
+                        help="seconds after which `segur-kg validate` is stopped")
+    parser.add_argument("--command-timeout", type=float, default=4 * 3600.0,
+                        help="seconds after which any other measured command is stopped")
+    parser.add_argument("--output", type=Path, help="folder for results.md and results.json")
+    parser.add_argument("--csv-pass", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.csv_pass:
+        return csv_pass(*args.csv_pass)
+    if args.child:
+        return child(args, json.loads(args.child))
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    rows = {kind: lines(parser, f"--{kind}-rows", getattr(args, f"{kind}_rows"))
+            for kind in REGISTRIES}
+
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="segur-registries-", dir=args.workdir))
+    env = dict(os.environ, SEGUR_KG_CACHE_DIR=str(workdir / "cache"))
+    results: dict[str, Any] = {"machine": machine(), "rows": rows, "seed": args.seed,
+                               "repeat": args.repeat, "generate": {}, "imports": {},
+                               "store": {}, "questions": {}, "validate": None}
+    print(f"-- working in {workdir}", file=sys.stderr)
+    try:
+        files = generate(args, rows, workdir, env, results["generate"])
+        for kind, path in files.items():
+            print(f"-- {kind}: bare csv pass and import -o OUT.nt", file=sys.stderr)
+            results["imports"][kind] = measure_import(args, kind, path, workdir, env)
+        print("-- end to end into an Oxigraph store", file=sys.stderr)
+        store_dir = workdir / "store"
+        if end_to_end(args, files, store_dir, env, results["store"]):
+            print("-- national questions", file=sys.stderr)
+            results["questions"] = run_child(args, store_dir, env)
+            progress("questions", results["questions"])
+            print("-- validate", file=sys.stderr)
+            # exit 1 only says that the data has violations: the run itself went through
+            results["validate"] = timed(
+                [str(SEGUR_KG), "validate", "--store", f"oxigraph:{store_dir}"], env,
+                args.validate_timeout, accepted=(0, 1))
+            progress("segur-kg validate", results["validate"])
+        else:
+            results["questions"] = {"error": "not run: the store was not filled"}
+    finally:
+        if args.keep:
+            print(f"-- kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report = render(results)
+    print(report)
+    if args.output:
+        args.output.mkdir(parents=True, exist_ok=True)
+        (args.output / "results.md").write_text(report, encoding="utf-8")
+        (args.output / "results.json").write_text(
+            json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+def lines(parser: argparse.ArgumentParser, option: str, text: str) -> int:
+    """'2000', '100k', '2M' → a number of lines (at least 1)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*", text)
+    value = round(float(match[1]) * {"": 1, "k": 1e3, "m": 1e6}[match[2].lower()]) if match else 0
+    if value < 1:
+        parser.error(f"{option} {text!r} is not a number of lines like 2000, 100k or 2M")
+    return value
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+
+def generate(args: argparse.Namespace, rows: dict[str, int], workdir: Path,
+             env: dict[str, str], figures: dict[str, Figure]) -> dict[str, Path]:
+    """The three files, with the producers' file names and the same seed; the files that
+    could be written."""
+    from segur_kg.sources.registries import synthetic
+
+    files = {}
+    for kind in REGISTRIES:
+        path = workdir / synthetic.file_name(kind)
+        command = [str(SEGUR_KG), "synth", "--format", kind, "--rows", str(rows[kind]),
+                   "--seed", str(args.seed), "-o", str(path)]
+        if kind in ("rpps", "mssante"):
+            command += ["--finess-rows", str(rows["finess"])]
+        if kind == "mssante":
+            command += ["--rpps-rows", str(rows["rpps"])]
+        figure = figures[kind] = timed(command, env, args.command_timeout)
+        if ok(figure) and path.exists():
+            figure["mb"] = round(path.stat().st_size / 2**20, 1)
+            files[kind] = path
+        progress(f"synth --format {kind}", figure)
+    return files
+
+
+def measure_import(args: argparse.Namespace, kind: str, path: Path, workdir: Path,
+                   env: dict[str, str]) -> dict[str, Figure]:
+    bare = timed([sys.executable, __file__, "--csv-pass", kind, str(path)], env,
+                 args.command_timeout, keep_stdout=True)
+    if "stdout" in bare:
+        try:
+            bare["records"] = int(bare.pop("stdout").strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            bare["records"] = None
+    progress("bare csv pass", bare)
+    output = workdir / f"{kind}.nt"
+    imported = timed([str(SEGUR_KG), "import", kind, str(path), "-o", str(output)], env,
+                     args.command_timeout)
+    imported.update(scale.output_figures(output, "nt"))
+    output.unlink(missing_ok=True)
+    progress(f"segur-kg import {kind} -o OUT.nt", imported)
+    return {"csv": bare, "import": imported}
+
+
+def end_to_end(args: argparse.Namespace, files: dict[str, Path], store_dir: Path,
+               env: dict[str, str], steps: dict[str, Figure]) -> bool:
+    """`load` then the three imports into one store, in that order; whether every step went
+    through (a step after a failed one is not run)."""
+    store = f"oxigraph:{store_dir}"
+    commands = {"load": [str(SEGUR_KG), "load", "--store", store]}
+    for kind in REGISTRIES:
+        if kind not in files:
+            steps[f"import {kind}"] = {"error": "no file: its generation failed"}
+            return False
+        commands[f"import {kind}"] = [str(SEGUR_KG), "import", kind, str(files[kind]),
+                                      "--store", store]
+    for step, command in commands.items():
+        steps[step] = timed(command, env, args.command_timeout)
+        progress(f"segur-kg {step} --store", steps[step])
+        if not ok(steps[step]):
+            return False
+    return True
+
+
+def run_child(args: argparse.Namespace, store_dir: Path, env: dict[str, str]) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--repeat", str(args.repeat),
+               "--query-timeout", str(args.query_timeout),
+               "--child", json.dumps({"store": f"oxigraph:{store_dir}"})]
+    figure = timed(command, env, args.command_timeout, keep_stdout=True)
+    if "error" in figure:
+        return {"error": figure["error"]}
+    try:
+        run = json.loads(figure["stdout"].strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": f"no figures in the child's output: {figure['stdout'][-200:]!r}"}
+    run["peak_rss_mb"] = figure["rss_mb"]
+    return run
+
+
+# --- subprocesses of this script -------------------------------------------------------------
+
+
+def csv_pass(kind: str, path: str) -> int:
+    """The bare pass: Python's csv module reads and splits every line, nothing else."""
+    records = 0
+    with open(path, encoding=ENCODINGS[kind], newline="") as text:
+        for _ in csv.reader(text, **DIALECTS[kind]):
+            records += 1
+    print(records)
+    return 0
+
+
+def child(args: argparse.Namespace, spec: dict[str, Any]) -> int:
+    """The national questions through the Store API, on the store opened once."""
+    from segur_kg.common import paths
+    from segur_kg.querying.catalog import load_file
+    from segur_kg.stores import open_store
+
+    folder = paths.queries_dir() / "national"
+    store = open_store(spec["store"])
+    run: dict[str, Any] = {"triples": store.count(), "folder": paths.display(folder),
+                           "questions": {}}
+    for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
+        try:
+            named = load_file(path)
+            figures = scale.measure_query(args, store, named.text, named.source,
+                                          named.examples[0] if named.examples else {}, named,
+                                          False)
+            figures.pop("bound", None)
+            if figures.pop("timeout", False):
+                run.setdefault("timeouts", []).append(path.stem)
+        except Exception as exc:  # recorded, not fatal
+            figures = {"error": short(exc)}
+        run["questions"][path.stem] = figures
+    print(json.dumps(run))
+    return 0
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    rows = results["rows"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python "
+             f"{m['python']}, rdflib {m['rdflib']}, pyoxigraph {m['pyoxigraph']}, "
+             f"pyshacl {m['pyshacl']}, pyshacl-turbo {m['pyshacl-turbo']}.", "",
+             "Synthetic set (`segur-kg synth --format`, seed "
+             f"{results['seed']}): {rows['finess']:,} FINESS lines, {rows['rpps']:,} RPPS "
+             f"lines, {rows['mssante']:,} MSSanté lines"
+             + (" (national size)." if rows == NATIONAL_ROWS else "."),
+             "Each command runs once, as a subprocess: wall time, and the peak RSS of its "
+             "process tree (the larger of wait4's ru_maxrss and the sampled sum).", ""]
+    lines += files_table(results) + imports_table(results) + store_table(results)
+    lines += questions_table(results) + validate_table(results) + targets(results)
+    text = "\n".join(lines).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
+
+def files_table(results: dict[str, Any]) -> list[str]:
+    lines = ["## Files: `segur-kg synth --format …`", "",
+             "| registry | lines | seconds | MB | peak RSS MB |", "|---|---:|---:|---:|---:|"]
+    for kind in REGISTRIES:
+        figure = results["generate"].get(kind)
+        lines.append(f"| {TITLES[kind]} | {results['rows'][kind]:,} | {show_s(figure)} | "
+                     f"{show_mb(figure, 'mb')} | {show_mb(figure)} |")
+    return lines + [""]
+
+
+def import_verdicts(figures: dict[str, Figure] | None) -> tuple[float | None, bool | None,
+                                                              bool | None]:
+    """The ratio import / bare pass, and whether each of the two targets is met."""
+    if not figures:
+        return None, None, None
+    value = ratio(figures["import"], figures["csv"])
+    memory = (figures["import"]["rss_mb"] <= IMPORT_RSS_TARGET_MB if ok(figures["import"])
+              else None)
+    return value, None if value is None else value <= IMPORT_RATIO_TARGET, memory
+
+
+def imports_table(results: dict[str, Any]) -> list[str]:
+    lines = ["## Import into N-Triples: `segur-kg import X FILE -o OUT.nt` vs a bare csv pass",
+             "", "Bare pass: Python's csv module reads and splits every line of the same file "
+             "(FINESS: `;` and quotes, ISO-8859-1; the others: `|`, UTF-8), nothing else. "
+             "Ratio = import / bare pass. Both include their interpreter's start, which "
+             "dominates small files.", "",
+             "| registry | records read (bare) | bare s | bare peak RSS MB | import s | import "
+             "peak RSS MB | triples | output MB | ratio | "
+             f"≤ {IMPORT_RATIO_TARGET:g}× | ≤ 1 GB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    for kind in REGISTRIES:
+        figures = results["imports"].get(kind)
+        if figures is None:
+            lines.append(f"| {TITLES[kind]} | not run (no file) |")
+            continue
+        bare, imported = figures["csv"], figures["import"]
+        value, fast, small = import_verdicts(figures)
+        records = bare.get("records")
+        lines.append(
+            f"| {TITLES[kind]} | {f'{records:,}' if isinstance(records, int) else '—'} | "
+            f"{show_s(bare)} | {show_mb(bare)} | {show_s(imported)} | {show_mb(imported)} | "
+            f"{show_mb(imported, 'triples')} | {show_mb(imported, 'output_mb')} | "
+            f"{show_ratio(value)} | {verdict(fast)} | {verdict(small)} |")
+    return lines + [""]
+
+
+def end_to_end_total(steps: dict[str, Figure]) -> float | None:
+    expected = ["load", *(f"import {kind}" for kind in REGISTRIES)]
+    if all(ok(steps.get(step)) for step in expected):
+        return sum(steps[step]["s"] for step in expected)
+    return None
+
+
+def store_table(results: dict[str, Any]) -> list[str]:
+    steps = results["store"]
+    lines = ["## End to end into an Oxigraph store", "",
+             "`segur-kg load --store oxigraph:P` (the base graph), then `segur-kg import X FILE "
+             "--store oxigraph:P` for FINESS, RPPS and MSSanté, one after the other.", "",
+             "| step | seconds | peak RSS MB |", "|---|---:|---:|"]
+    for step, figure in steps.items():
+        lines.append(f"| `{step}` | {show_s(figure)} | {show_mb(figure)} |")
+    total = end_to_end_total(steps)
+    shown = f"{total:.2f}" if total is not None else "—"
+    peak = max((figure["rss_mb"] for figure in steps.values() if ok(figure)), default=None)
+    lines.append(f"| **total** | **{shown}** | {f'{peak:,} (largest step)' if peak else '—'} |")
+    lines += ["", f"Target: total ≤ {END_TO_END_TARGET_S / 60:g} minutes — "
+              f"{verdict(None if total is None else total <= END_TO_END_TARGET_S)}.", ""]
+    return lines
+
+
+def question_summary(asked: dict[str, dict[str, Any]]) -> tuple[float, float, str] | None:
+    medians = {name: q["median_s"] for name, q in asked.items() if "median_s" in q}
+    if not medians:
+        return None
+    worst = max(medians, key=medians.__getitem__)
+    return statistics.median(medians.values()), medians[worst], worst
+
+
+def questions_table(results: dict[str, Any]) -> list[str]:
+    child = results["questions"]
+    lines = ["## National questions on that store", ""]
+    if "error" in child:
+        return lines + [f"Not measured: {cell(child['error'])}", ""]
+    asked = child["questions"]
+    if not asked:
+        return lines + [f"Not measured: no national question ({child['folder']}/*.rq) yet.", ""]
+    lines += ["Through the Store API (`segur_kg.stores.open_store`, then `Store.query` with the "
+              "query's first example bindings), in one child process that opens the store once: "
+              "the interpreter's start and the opening of the store are not counted (a "
+              "`segur-kg query` run would add them). Asserted triples, no closure. Per question "
+              f"the median of {results['repeat']} run(s). Store: "
+              f"{child['triples']:,} triples; child peak RSS {child['peak_rss_mb']:,} MB.", "",
+              "| question | rows | median ms |", "|---|---:|---:|"]
+    for name, q in asked.items():
+        if "error" in q:
+            lines.append(f"| {name} | error: {cell(q['error'])} | |")
+        else:
+            lines.append(f"| {name} | {q['rows']:,} | {1000 * q['median_s']:.1f} |")
+    if child.get("timeouts"):
+        lines += ["", "Stopped at the time limit (counted as the limit): "
+                  f"{', '.join(child['timeouts'])}."]
+    summary = question_summary(asked)
+    if summary:
+        median, worst, name = summary
+        lines += ["", f"Median of the medians: {1000 * median:.1f} ms (target ≤ "
+                  f"{QUESTION_MEDIAN_TARGET_S:g} s) — "
+                  f"{verdict(median <= QUESTION_MEDIAN_TARGET_S)}; maximum: {1000 * worst:.1f} "
+                  f"ms, {name} (target ≤ {QUESTION_MAX_TARGET_S:g} s) — "
+                  f"{verdict(worst <= QUESTION_MAX_TARGET_S)}."]
+    return lines + [""]
+
+
+def validate_table(results: dict[str, Any]) -> list[str]:
+    figure = results["validate"]
+    lines = ["## Validate: `segur-kg validate --store oxigraph:P` (reported, no target)", ""]
+    if figure is None:
+        return lines + ["Not run: the store was not filled.", ""]
+    if not ok(figure):
+        if figure["error"].startswith("stopped after"):
+            return lines + [f"Stopped at the time limit (--validate-timeout): "
+                            f"{cell(figure['error'])}; no figures.", ""]
+        return lines + [f"Failed: {cell(figure['error'])}.", ""]
+    said = "conforms" if figure["exit"] == 0 else "violations found"
+    return lines + ["| seconds | peak RSS MB | exit |", "|---:|---:|---|",
+                    f"| {figure['s']:.2f} | {figure['rss_mb']:,} | {figure['exit']} ({said}) |",
+                    ""]
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    lines = ["## Targets", ""]
+    for kind in REGISTRIES:
+        figures = results["imports"].get(kind)
+        value, fast, small = import_verdicts(figures)
+        if value is None:
+            lines.append(f"- import {kind} ≤ {IMPORT_RATIO_TARGET:g}× the bare csv pass and "
+                         "≤ 1 GB: not measured (see the tables)")
+            continue
+        lines.append(f"- import {kind} ≤ {IMPORT_RATIO_TARGET:g}× the bare csv pass: "
+                     f"×{value:.2f} — {verdict(fast)}; ≤ 1 GB: "
+                     f"{figures['import']['rss_mb']:,} MB — {verdict(small)}")
+    total = end_to_end_total(results["store"])
+    lines.append(f"- end to end into Oxigraph ≤ {END_TO_END_TARGET_S / 60:g} minutes: "
+                 + ("not measured (see the tables)" if total is None else
+                    f"{total:.1f} s — {verdict(total <= END_TO_END_TARGET_S)}"))
+    child = results["questions"]
+    asked = child.get("questions", {})
+    summary = question_summary(asked) if "error" not in child else None
+    if summary is None:
+        lines.append("- national questions: not measured (see the tables)")
+    else:
+        median, worst, name = summary
+        failed = sum("error" in q for q in asked.values())
+        lines.append(f"- national questions ({len(asked) - failed} of {len(asked)} answered"
+                     f"{'; the others failed, see the table' if failed else ''}), "
+                     f"median of the medians ≤ "
+                     f"{QUESTION_MEDIAN_TARGET_S:g} s: {1000 * median:.1f} ms — "
+                     f"{verdict(median <= QUESTION_MEDIAN_TARGET_S)}; maximum ≤ "
+                     f"{QUESTION_MAX_TARGET_S:g} s: {1000 * worst:.1f} ms ({name}) — "
+                     f"{verdict(worst <= QUESTION_MAX_TARGET_S)}")
+    return lines + [""]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
