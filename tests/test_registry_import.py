@@ -11,6 +11,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from segur_kg.cli import main
 from segur_kg.sources.registries.synthetic import zip_file
+from segur_kg.stores.base import SOURCE_GRAPHS, UNION_GRAPH
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registries"
 FINESS, FINESS_UTF8 = FIXTURES / "finess-etalab.csv", FIXTURES / "finess-etalab-utf8.csv"
@@ -243,6 +244,18 @@ def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
     assert _count(store, ESTABLISHMENTS, capsys) == 4
     total = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", capsys)
     assert total > base
+    # Queries read one merged graph: exactly the default graph and the registry graphs.
+    from pyoxigraph import DefaultGraph, NamedNode
+    from pyoxigraph import Store as Oxigraph
+
+    engine = Oxigraph.read_only(str(tmp_path / "store"))
+    sources = [g for g in engine.named_graphs() if g.value.startswith(SOURCE_GRAPHS)]
+    assert {g.value.rsplit("/", 1)[-1] for g in sources} == {"finess", "rpps", "reference"}
+    merged = {(q.subject, q.predicate, q.object) for graph in (DefaultGraph(), *sources)
+              for q in engine.quads_for_pattern(None, None, None, graph)}
+    assert total == len(merged) == len(list(engine.quads_for_pattern(
+        None, None, None, NamedNode(UNION_GRAPH))))
+    del engine
     # The export reads the imported graphs with the default graph, in the same bytes twice.
     first, second = tmp_path / "a.nt", tmp_path / "b.nt"
     for output in (first, second):

@@ -598,8 +598,9 @@ def _synth_registry(args: argparse.Namespace) -> int:
     seed = synth.parse_seed(args.seed)
     summary = synthetic.write(args.registry, counts["rows"], seed, args.output,
                               finess_rows=counts["finess_rows"], rpps_rows=counts["rpps_rows"])
-    shown = ", ".join(f"{value:,} {key}" for key, value in summary.items()
-                      if isinstance(value, int))
+    settings = ("seed", "rows", "finess_rows", "rpps_rows")  # the command's own arguments
+    shown = ", ".join(f"{value:,} {key.replace('_', ' ')}" for key, value in summary.items()
+                      if isinstance(value, int) and key not in settings)
     print(f"wrote {display(args.output)} ({shown}; seed {seed})", file=sys.stderr)
     return EXIT_OK
 

@@ -33,7 +33,7 @@ from segur_kg.common.errors import SegurKgError, one_line
 from segur_kg.querying.confinement import NETWORK_REFUSED
 from segur_kg.rdf.terms import to_rdflib
 from segur_kg.stores import loading
-from segur_kg.stores.base import CLOSURE_GRAPH, SOURCE_GRAPHS, LoadSummary, Store
+from segur_kg.stores.base import CLOSURE_GRAPH, SOURCE_GRAPHS, UNION_GRAPH, LoadSummary, Store
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -189,7 +189,8 @@ class OxigraphStore(Store):
 
         def fill(store: Any) -> int:
             store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
-            self._copy_sources(store, replaced=set())
+            self._copy_sources(store)
+            _fill_union(store, self.path.parent)
             _keep_counts(store)
             return _fill_closure(store, asserted)
 
@@ -211,7 +212,8 @@ class OxigraphStore(Store):
             try:
                 kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
                                           if graph.value not in graphs
-                                          and graph.value != STATISTICS_GRAPH)]
+                                          and graph.value not in (STATISTICS_GRAPH,
+                                                                  UNION_GRAPH))]
                 for graph in kept:
                     _copy_graph(old, store, graph, self.path.parent)
             finally:
@@ -224,23 +226,21 @@ class OxigraphStore(Store):
                 except SyntaxError as exc:
                     raise SegurKgError(f"{name}: the import wrote triples Oxigraph cannot "
                                        f"read ({one_line(exc)})") from None
+            _fill_union(store, self.path.parent)
             _keep_counts(store)
 
         self._rebuild(fill)
 
-    def _copy_sources(self, store: Any, replaced: set[str]) -> None:
+    def _copy_sources(self, store: Any) -> None:
         """Copy the registry graphs of the current store (if any) into `store`."""
-        from pyoxigraph import NamedNode
         from pyoxigraph import Store as Oxigraph
 
         if not _is_store(self.path):
             return
         old = Oxigraph.read_only(str(self.path))
         try:
-            for graph in old.named_graphs():
-                if (isinstance(graph, NamedNode) and graph.value.startswith(SOURCE_GRAPHS)
-                        and graph.value not in replaced):
-                    _copy_graph(old, store, graph, self.path.parent)
+            for graph in _source_graphs(old):
+                _copy_graph(old, store, graph, self.path.parent)
         finally:
             del old
             gc.collect()
@@ -280,15 +280,17 @@ class OxigraphStore(Store):
                 raise
 
 
-def _copy_graph(old: Any, new: Any, graph: Any, folder: Path) -> None:
-    """One graph of `old` into `new`, through a temporary N-Triples file next to the store."""
+def _copy_graph(old: Any, new: Any, graph: Any, folder: Path, to_graph: Any = None) -> None:
+    """One graph of `old` into `new` (as `to_graph`, else as itself), through a temporary
+    N-Triples file next to the store."""
     import tempfile
 
     from pyoxigraph import RdfFormat
 
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".segur-kg-copy-", suffix=".nt") as tmp:
         old.dump(output=tmp.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
-        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=graph)
+        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES,
+                      to_graph=graph if to_graph is None else to_graph)
 
 
 def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
@@ -319,15 +321,36 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
     return closure
 
 
-def data_graphs(store: Any, infer: bool = False) -> Any:
-    """What queries read as the graph: the default graph (or the closure), with the named
-    graphs of the registry imports when the store holds some."""
+def _source_graphs(store: Any) -> list[Any]:
+    from pyoxigraph import NamedNode
+
+    return sorted((graph for graph in store.named_graphs()
+                   if isinstance(graph, NamedNode) and graph.value.startswith(SOURCE_GRAPHS)),
+                  key=lambda graph: graph.value)
+
+
+def _fill_union(store: Any, folder: Path) -> None:
+    """When the store holds registry graphs, merge them with the default graph into
+    UNION_GRAPH, which queries then read alone."""
     from pyoxigraph import DefaultGraph, NamedNode
 
+    sources = _source_graphs(store)
+    if sources:
+        for graph in [DefaultGraph(), *sources]:
+            _copy_graph(store, store, graph, folder, NamedNode(UNION_GRAPH))
+
+
+def data_graphs(store: Any, infer: bool = False) -> Any:
+    """What queries read as the graph: the default graph (or the closure), with the named
+    graphs of the registry imports when the store holds some (merged in UNION_GRAPH, without
+    inference)."""
+    from pyoxigraph import DefaultGraph, NamedNode
+
+    if not infer and store.contains_named_graph(NamedNode(UNION_GRAPH)):
+        return NamedNode(UNION_GRAPH)
     main = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
-    sources = sorted(graph.value for graph in store.named_graphs()
-                     if isinstance(graph, NamedNode) and graph.value.startswith(SOURCE_GRAPHS))
-    return [main, *map(NamedNode, sources)] if sources else main
+    sources = _source_graphs(store)
+    return [main, *sources] if sources else main
 
 
 def _graph_list(graphs: Any) -> list[Any]:
