@@ -62,9 +62,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     spec = f"oxigraph:{tmp_path_factory.mktemp('national') / 'store'}"
     with _output() as output, contextlib.redirect_stderr(io.StringIO()):
         assert main(["load", "--store", spec]) == 0, output.getvalue()
-        for registry, name in (("finess", "finess-etalab.csv"), ("rpps", "rpps.txt"),
-                               ("mssante", "mssante.txt")):
-            assert main(["import", registry, str(FIXTURES / name), "--store", spec]) == 0
+        files = [str(FIXTURES / name) for name in ("mssante.txt", "rpps.txt",
+                                                   "finess-etalab.csv")]
+        assert main(["import", "auto", *files, "--store", spec]) == 0
     return spec
 
 

@@ -274,3 +274,24 @@ def test_nq_output_keeps_each_graph(tmp_path, capsys) -> None:
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert {"https://w3id.org/segur/graph/source/mssante",
             "https://w3id.org/segur/graph/source/reference"} <= graphs
+
+
+def test_auto_recognises_each_file_and_imports_them_in_one_go(tmp_path, capsys) -> None:
+    together = tmp_path / "all.nq"
+    code, err = run(capsys, "import", "auto", str(MSSANTE), str(FINESS), str(RPPS),
+                    "-o", str(together))
+    assert code == 0, err
+    assert err.index("finess:") < err.index("rpps:") < err.index("mssante:")
+    separate: set[bytes] = set()
+    for registry, source in (("finess", FINESS), ("rpps", RPPS), ("mssante", MSSANTE)):
+        output = tmp_path / f"{registry}.nq"
+        assert run(capsys, "import", registry, str(source), "-o", str(output))[0] == 0
+        separate |= set(output.read_bytes().splitlines())
+    lines = together.read_bytes().splitlines()
+    assert len(lines) == len(set(lines)) and set(lines) == separate
+    # A file of no registry stops the import before anything is written.
+    refused = tmp_path / "refused.nq"
+    code, err = run(capsys, "import", "auto", str(FINESS), str(FIXTURES / "README.md"),
+                    "-o", str(refused))
+    assert code == 2 and "README.md: not a file of FINESS" in err and "Traceback" not in err
+    assert not refused.exists()

@@ -170,9 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import the official open-data file of a national registry, as published "
         "(the text file or the ZIP archive it comes in): finess = the FINESS etalab extract, "
         "rpps = the Annuaire Santé PS_LibreAcces_Personne_activite file, mssante = the "
-        "Extraction_Correspondance_MSSante file. Into a store, each registry is a named graph "
-        "that a newer import replaces; into a file, N-Triples (.nt) or N-Quads (.nq).")
-    importing.add_argument("registry", choices=registries)
+        "Extraction_Correspondance_MSSante file; auto = each file's registry is recognised "
+        "from its first line, and all are imported in one go. Into a store, each registry is a "
+        "named graph that a newer import replaces; into a file, N-Triples (.nt) or N-Quads "
+        "(.nq).")
+    importing.add_argument("registry", choices=(*registries, "auto"))
     importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importing.add_argument("-o", "--output", type=Path, metavar="OUT.nt|OUT.nq",
                            help="write the triples to this file (atomically)")
@@ -556,12 +558,13 @@ def _import(args: argparse.Namespace) -> int:
         raise SegurKgError("give -o OUT.nt (or .nq) or --store oxigraph:PATH")
     options = {"strict": args.strict, "include_personal_data": args.include_personal_data}
     if args.output is not None:
-        report = importing.run(args.registry, args.files,
-                               output=importing.check_output(args.output), **options)
+        reports = importing.run(args.registry, args.files,
+                                output=importing.check_output(args.output), **options)
     else:
         with _open_store(args) as store:
-            report = importing.run(args.registry, args.files, store=store, **options)
-    print(report.summary(), file=sys.stderr)
+            reports = importing.run(args.registry, args.files, store=store, **options)
+    for report in reports:
+        print(report.summary(), file=sys.stderr)
     return EXIT_OK
 
 

@@ -182,15 +182,16 @@ class OxigraphStore(Store):
     def infer(self) -> int:
         """A new store with the same asserted triples and their closure, swapped in: cheaper
         than deleting an old closure triple by triple, and atomic."""
-        from pyoxigraph import DefaultGraph, RdfFormat
+        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
 
         asserted = self._reader().dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
         self.close()
 
         def fill(store: Any) -> int:
             store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
-            self._copy_sources(store)
-            _fill_union(store, self.path.parent)
+            if self._copy_sources(store):
+                store.bulk_load(asserted, format=RdfFormat.N_TRIPLES,
+                                to_graph=NamedNode(UNION_GRAPH))
             _keep_counts(store)
             return _fill_closure(store, asserted)
 
@@ -214,33 +215,41 @@ class OxigraphStore(Store):
                                           if graph.value not in graphs
                                           and graph.value not in (STATISTICS_GRAPH,
                                                                   UNION_GRAPH))]
+                merged = any(map(_is_source, kept)) or any(map(_is_source, graphs))
                 for graph in kept:
-                    _copy_graph(old, store, graph, self.path.parent)
+                    _copy_graph(old, store, graph, self.path.parent,
+                                union=merged and (graph == DefaultGraph() or _is_source(graph)))
             finally:
                 del old
                 gc.collect()
             for name, path in sorted(graphs.items()):
-                try:
-                    store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
-                                    to_graph=NamedNode(name))
-                except SyntaxError as exc:
-                    raise SegurKgError(f"{name}: the import wrote triples Oxigraph cannot "
-                                       f"read ({one_line(exc)})") from None
-            _fill_union(store, self.path.parent)
+                targets = [NamedNode(name)]
+                if merged and _is_source(name):
+                    targets.append(NamedNode(UNION_GRAPH))
+                for target in targets:
+                    try:
+                        store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
+                                        to_graph=target)
+                    except SyntaxError as exc:
+                        raise SegurKgError(f"{name}: the import wrote triples Oxigraph "
+                                           f"cannot read ({one_line(exc)})") from None
             _keep_counts(store)
 
         self._rebuild(fill)
 
-    def _copy_sources(self, store: Any) -> None:
-        """Copy the registry graphs of the current store (if any) into `store`."""
+    def _copy_sources(self, store: Any) -> int:
+        """Copy the registry graphs of the current store (if any) into `store`, each into
+        UNION_GRAPH too; how many there were."""
         from pyoxigraph import Store as Oxigraph
 
         if not _is_store(self.path):
-            return
+            return 0
         old = Oxigraph.read_only(str(self.path))
         try:
-            for graph in _source_graphs(old):
-                _copy_graph(old, store, graph, self.path.parent)
+            sources = _source_graphs(old)
+            for graph in sources:
+                _copy_graph(old, store, graph, self.path.parent, union=True)
+            return len(sources)
         finally:
             del old
             gc.collect()
@@ -280,17 +289,17 @@ class OxigraphStore(Store):
                 raise
 
 
-def _copy_graph(old: Any, new: Any, graph: Any, folder: Path, to_graph: Any = None) -> None:
-    """One graph of `old` into `new` (as `to_graph`, else as itself), through a temporary
-    N-Triples file next to the store."""
+def _copy_graph(old: Any, new: Any, graph: Any, folder: Path, union: bool = False) -> None:
+    """One graph of `old` into `new` (and into its UNION_GRAPH with `union`), through a
+    temporary N-Triples file next to the store."""
     import tempfile
 
-    from pyoxigraph import RdfFormat
+    from pyoxigraph import NamedNode, RdfFormat
 
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".segur-kg-copy-", suffix=".nt") as tmp:
         old.dump(output=tmp.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
-        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES,
-                      to_graph=graph if to_graph is None else to_graph)
+        for target in (graph, NamedNode(UNION_GRAPH)) if union else (graph,):
+            new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=target)
 
 
 def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
@@ -329,15 +338,10 @@ def _source_graphs(store: Any) -> list[Any]:
                   key=lambda graph: graph.value)
 
 
-def _fill_union(store: Any, folder: Path) -> None:
-    """When the store holds registry graphs, merge them with the default graph into
-    UNION_GRAPH, which queries then read alone."""
-    from pyoxigraph import DefaultGraph, NamedNode
-
-    sources = _source_graphs(store)
-    if sources:
-        for graph in [DefaultGraph(), *sources]:
-            _copy_graph(store, store, graph, folder, NamedNode(UNION_GRAPH))
+def _is_source(graph: Any) -> bool:
+    """Whether `graph` (a graph or its IRI) is the named graph of a registry import."""
+    name = graph if isinstance(graph, str) else getattr(graph, "value", "")
+    return name.startswith(SOURCE_GRAPHS)
 
 
 def data_graphs(store: Any, infer: bool = False) -> Any:

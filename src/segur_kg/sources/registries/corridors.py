@@ -183,19 +183,9 @@ def ntriples(rows: list[CorridorLink]) -> str:
 
 @functools.cache
 def _codes(kind: str) -> frozenset[str]:
-    from rdflib import RDF as RDF_NS
-    from rdflib import Graph
-    from rdflib.namespace import SKOS
+    from segur_kg.sources.registries import codes
 
-    path = paths.data_dir() / KINDS[kind].file
-    graph = Graph()
-    try:
-        graph.parse(path, format="turtle")
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise SegurKgError(f"{paths.display(path)}: cannot read the NOS code system "
-                           f"({type(exc).__name__}); restore it from the repository") from None
-    return frozenset(str(code) for concept in graph.subjects(RDF_NS.type, SKOS.Concept)
-                     for code in graph.objects(concept, SKOS.notation))
+    return frozenset(codes.concepts(kind))
 
 
 @functools.cache

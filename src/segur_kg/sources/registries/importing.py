@@ -40,6 +40,7 @@ _DATE_IN_NAME = re.compile(r"_(\d{4})(\d{2})(\d{2})\d{4}\b")
 DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
 DCAT_DATASET = "<http://www.w3.org/ns/dcat#Dataset>"
+BATCH = 2048  # lines' triples gathered before one write
 
 
 @dataclass(frozen=True)
@@ -96,43 +97,75 @@ def check_output(path: Path) -> Path:
 
 def run(registry: str, files: list[Path], *, output: Path | None = None,
         store: Store | None = None, strict: bool = False,
-        include_personal_data: bool = False) -> ImportReport:
-    """Import `files` of `registry` into `output` or `store` (exactly one of them)."""
-    if registry not in KINDS:
-        raise SegurKgError(f"unknown registry {registry!r}; use finess, rpps or mssante")
+        include_personal_data: bool = False) -> list[ImportReport]:
+    """Import `files` of `registry` (or, for "auto", of the registry each file belongs to)
+    into `output` or `store` (exactly one of them), in one go; a report per registry."""
+    if registry != "auto" and registry not in KINDS:
+        raise SegurKgError(f"unknown registry {registry!r}; use finess, rpps, mssante or auto")
     if not files:
         raise SegurKgError(f"give the {registry} file(s) to import")
     if (output is None) == (store is None):
         raise SegurKgError("give either -o FILE.nt|FILE.nq or --store STORE")
-    kind = KINDS[registry]
-    report = ImportReport(registry, strict=strict)
+    groups = recognise(files) if registry == "auto" else {registry: files}
+    reports = {key: ImportReport(key, strict=strict) for key in groups}
     if output is not None:
         check_output(output)
         with open_atomic_bytes(output) as stream:
-            _write(kind, files, report, include_personal_data, stream,
-                   quads=output.suffix == ".nq", with_reference=True)
-        return report
+            for key, group in groups.items():
+                _write(KINDS[key], group, reports[key], include_personal_data, stream,
+                       quads=output.suffix == ".nq")
+            _write_reference(stream, reports[next(iter(groups))], output.suffix == ".nq")
+        return list(reports.values())
     assert store is not None
     with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
-        body, reference = Path(folder) / "source.nt", Path(folder) / "reference.nt"
-        with body.open("wb") as stream:
-            _write(kind, files, report, include_personal_data, stream, quads=False,
-                   with_reference=False)
-        reference.write_bytes(reference_ntriples().encode())
-        store.replace_graphs({graph_iri(registry): body, REFERENCE_GRAPH: reference})
-    return report
+        graphs = {REFERENCE_GRAPH: Path(folder) / "reference.nt"}
+        for key, group in groups.items():
+            graphs[graph_iri(key)] = Path(folder) / f"{key}.nt"
+            with graphs[graph_iri(key)].open("wb") as stream:
+                _write(KINDS[key], group, reports[key], include_personal_data, stream,
+                       quads=False)
+        graphs[REFERENCE_GRAPH].write_bytes(reference_ntriples().encode())
+        store.replace_graphs(graphs)
+    return list(reports.values())
+
+
+def recognise(files: list[Path]) -> dict[str, list[Path]]:
+    """The files grouped by the registry their first line (or their ZIP member's) shows, in
+    the order of KINDS; a file of no registry stops the import before anything is written."""
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        found = None
+        for key, kind in KINDS.items():
+            try:
+                with reading.open_source(path, kind.registry) as source:
+                    first = next(source.lines, None)
+            except SegurKgError:
+                if not path.is_file():
+                    raise
+                continue  # an archive without this registry's file
+            if first is not None and kind.looks_like(first[1]):
+                found = key
+                break
+        if found is None:
+            raise SegurKgError(f"{path}: not a file of FINESS, the Annuaire Santé or the MSSanté "
+                               "directory; give the files as downloaded, or name the registry "
+                               "(`segur-kg import finess|rpps|mssante`)")
+        groups.setdefault(found, []).append(path)
+    return {key: groups[key] for key in KINDS if key in groups}
 
 
 def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
-           stream: BinaryIO, quads: bool, with_reference: bool) -> None:
+           stream: BinaryIO, quads: bool) -> None:
     reader = kind.reader(report, personal)
     names, dates = [], []
     graph = f" <{graph_iri(kind.registry.key)}> .\n"
+    pending: list[str] = []  # written in batches: one write per line costs more than the line
 
-    def put(chunk: str, into: str = graph) -> None:
-        if into == graph:
-            report.triples += chunk.count(" .\n")  # a literal never holds a raw line break
-        stream.write((chunk.replace(" .\n", into) if quads else chunk).encode("utf-8"))
+    def flush() -> None:
+        data = "".join(pending)
+        pending.clear()
+        report.triples += data.count("\n")  # one line per triple: literals hold no raw break
+        stream.write((data.replace(" .\n", graph) if quads else data).encode("utf-8"))
 
     with progress.bar(f"import {kind.registry.key}", None, unit="lines") as bar:
         for path in files:
@@ -140,19 +173,26 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
                 lines = _checked(source, kind)
                 names.append(source.name)
                 for chunk in reader.triples(_with_lines(source, lines)):
-                    put(chunk)
-                    bar.update(1)
+                    pending.append(chunk)
+                    if len(pending) == BATCH:
+                        flush()
+                        bar.update(BATCH)
                 date = getattr(reader, "extract_date", None) or _date_in_name(source.name)
                 if date:
                     dates.append(date)
-        for chunk in reader.finish():
-            put(chunk)
-    put(provenance(kind, names, dates, report))
-    if with_reference:
-        reference = reference_ntriples()
-        report.notes["reference triples written too (NOS code systems, corridor table)"] = (
-            reference.count(" .\n"))
-        put(reference, f" <{REFERENCE_GRAPH}> .\n")
+        pending.extend(reader.finish())
+        flush()
+    pending.append(provenance(kind, names, dates, report))
+    flush()
+
+
+def _write_reference(stream: BinaryIO, report: ImportReport, quads: bool) -> None:
+    """The reference graph, once per output file; counted in the notes of `report`."""
+    reference = reference_ntriples()
+    report.notes["reference triples written too (NOS code systems, corridor table)"] = (
+        reference.count(" .\n"))
+    into = f" <{REFERENCE_GRAPH}> .\n"
+    stream.write((reference.replace(" .\n", into) if quads else reference).encode("utf-8"))
 
 
 def _with_lines(source: reading.Source, lines: Iterator[tuple[int, str]]) -> reading.Source:
