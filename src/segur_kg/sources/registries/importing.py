@@ -207,7 +207,7 @@ def _checked(source: reading.Source, kind: Kind) -> Iterator[tuple[int, str]]:
     if not kind.looks_like(first[1]):
         other = next((key for key, candidate in KINDS.items()
                       if candidate is not kind and candidate.looks_like(first[1])), None)
-        hint = (f"it looks like a {other} file: use `segur-kg import {other}`" if other
+        hint = (f"it looks like a file for `segur-kg import {other}`" if other
                 else f"its first line starts {first[1][:60]!r}")
         raise SegurKgError(f"{source.path}:1: not {kind.registry.title}; {hint}")
     return itertools.chain([first], source.lines)
