@@ -180,7 +180,10 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
                 date = getattr(reader, "extract_date", None) or _date_in_name(source.name)
                 if date:
                     dates.append(date)
-        pending.extend(reader.finish())
+        for chunk in reader.finish():  # what a reader keeps until the end (MSSanté's PER)
+            pending.append(chunk)
+            if len(pending) == BATCH:
+                flush()
         flush()
     pending.append(provenance(kind, names, dates, report))
     flush()

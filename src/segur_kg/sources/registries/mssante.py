@@ -14,6 +14,7 @@ why personal mailboxes are written at the end, once every address of a holder is
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -33,6 +34,7 @@ ID_PP = "Identifiant PP"
 STRUCTURE_TYPE = "Type identifiant structure"
 STRUCTURE_ID = "Identification Structure"
 REQUIRED = (KIND, ADDRESS, NATIONAL_ID, STRUCTURE_TYPE, STRUCTURE_ID)
+USED = (*REQUIRED, TYPE_PP, ID_PP)  # the last two read when the header has them
 KINDS = {
     "PER": f"{ID}mailbox-kind/personnelle",
     "ORG": f"{ID}mailbox-kind/organisationnelle",
@@ -73,7 +75,10 @@ class MssanteReader:
                                f"{', '.join(repr(m) for m in missing)}; expected the header of "
                                "Extraction_Correspondance_MSSante")
         width = len(header)
-        position = {name: index for index, name in enumerate(header) if name}
+        # Only the columns used are picked and stripped; an optional one the header lacks
+        # reads the empty field appended to each line.
+        pick = operator.itemgetter(*(header.index(name) if name in header else width
+                                     for name in USED))
         for number, line in lines:
             self.report.lines_read += 1
             if not line.strip():
@@ -85,7 +90,8 @@ class MssanteReader:
                                       f"{len(fields)} columns, expected {width} "
                                       "(fields separated by '|')")
                 continue
-            row = {name: fields[index].strip() for name, index in position.items()}
+            fields.append("")
+            row = dict(zip(USED, (value.strip() for value in pick(fields)), strict=True))
             yield from self._mailbox(number, row)
 
     def _mailbox(self, number: int, row: dict[str, str]) -> Iterator[str]:
@@ -106,7 +112,7 @@ class MssanteReader:
             self.report.skip("unknown mailbox kind")
             return
         if kind == "PER":
-            national = row[NATIONAL_ID] or (row.get(TYPE_PP, "") + row.get(ID_PP, ""))
+            national = row[NATIONAL_ID] or (row[TYPE_PP] + row[ID_PP])
             if not NATIONAL_ID_FORM.fullmatch(national):
                 self.report.skip("personal mailbox without its holder's identifier")
                 return
