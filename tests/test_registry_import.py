@@ -177,9 +177,9 @@ def test_zip_archive_as_delivered_gives_the_same_triples(tmp_path, capsys) -> No
 
 
 @pytest.mark.parametrize(("registry", "source", "said"), [
-    ("finess", RPPS, "use `segur-kg import rpps`"),
-    ("rpps", FINESS, "use `segur-kg import finess`"),
-    ("rpps", MSSANTE, "use `segur-kg import mssante`"),
+    ("finess", RPPS, "a file for `segur-kg import rpps`"),
+    ("rpps", FINESS, "a file for `segur-kg import finess`"),
+    ("rpps", MSSANTE, "a file for `segur-kg import mssante`"),
 ])
 def test_a_file_of_another_registry_stops_at_once(tmp_path, capsys, registry, source,
                                                   said) -> None:
