@@ -72,13 +72,20 @@ def iri(value: str) -> str:
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
+def _escaped(value: str) -> str:
+    # Most values need no escape: four scans cost less than a translation.
+    if '"' in value or "\\" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
 def text(value: str, lang: str | None = None) -> str:
-    literal = '"' + value.translate(_ESCAPES) + '"'
+    literal = '"' + _escaped(value) + '"'
     return f"{literal}@{lang}" if lang else literal
 
 
 def typed(value: str, datatype: str) -> str:
-    return f'"{value.translate(_ESCAPES)}"^^<{XSD}{datatype}>'
+    return f'"{_escaped(value)}"^^<{XSD}{datatype}>'
 
 
 def triple(subject: str, predicate: str, obj: str) -> str:

@@ -10,6 +10,7 @@ geography) and legal entity (EJ, a segur:LegalEntity shared by its sites).
 from __future__ import annotations
 
 import csv
+import operator
 import re
 from collections.abc import Iterator
 
@@ -29,6 +30,10 @@ SIRET = re.compile(r"[0-9]{14}")
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 FRENCH_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")  # older extracts
 COMMENT = re.compile(r"finess;etalab;[^;]*;(\d{4}-\d{2}-\d{2})")
+# The fields an establishment line gives the graph, in the order _establishment reads them.
+_PICK = operator.itemgetter(*(FIELDS.index(name) for name in (
+    "nofinesset", "nofinessej", "rs", "rslongue", "categetab", "departement", "telephone",
+    "siret", "dateouv")))
 
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 SKOS_ALT_LABEL = "<http://www.w3.org/2004/02/skos/core#altLabel>"
@@ -105,8 +110,8 @@ class FinessReader:
             self._malformed(line, f"a structureet line has {len(fields)} fields, "
                             f"expected {len(FIELDS)}")
             return
-        row = dict(zip(FIELDS, (field.strip() for field in fields), strict=True))
-        number, entity = row["nofinesset"], row["nofinessej"]
+        (number, entity, short_name, long_name, category, department, phone, siret,
+         opening) = (field.strip() for field in _PICK(fields))
         if not FINESS_NUMBER.fullmatch(number):
             self._malformed(line, f"nofinesset {number[:20]!r} is not a FINESS number "
                             "(9 characters: two for the département, then seven digits)")
@@ -117,7 +122,6 @@ class FinessReader:
             triple(subject, term("finessNumber"), text(number)),
             triple(subject, DCTERMS_SOURCE, iri(DATASET)),
         ]
-        long_name, short_name = row["rslongue"], row["rs"]
         if long_name or short_name:
             out.append(triple(subject, RDFS_LABEL, text(long_name or short_name, "fr")))
         if long_name and short_name and short_name != long_name:
@@ -133,17 +137,17 @@ class FinessReader:
                 self.report.resources["legal entities"] += 1
         elif entity:
             self.report.unknown("nofinessej", entity)
-        out += self._category(subject, row["categetab"])
-        out += self._place(subject, row["departement"])
-        if row["telephone"]:
-            out.append(triple(subject, SCHEMA_TELEPHONE, text(row["telephone"])))
-        if SIRET.fullmatch(row["siret"]):
-            out.append(triple(subject, term("siret"), text(row["siret"])))
-        opened = _date(row["dateouv"])
+        out += self._category(subject, category)
+        out += self._place(subject, department)
+        if phone:
+            out.append(triple(subject, SCHEMA_TELEPHONE, text(phone)))
+        if SIRET.fullmatch(siret):
+            out.append(triple(subject, term("siret"), text(siret)))
+        opened = _date(opening)
         if opened:
             out.append(triple(subject, term("openingDate"), typed(opened, "date")))
-        elif row["dateouv"]:
-            self.report.unknown("dateouv", row["dateouv"])
+        elif opening:
+            self.report.unknown("dateouv", opening)
         self.report.resources["establishments"] += 1
         yield "".join(out)
 
