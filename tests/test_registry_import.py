@@ -18,6 +18,8 @@ FINESS, FINESS_UTF8 = FIXTURES / "finess-etalab.csv", FIXTURES / "finess-etalab-
 RPPS, MSSANTE = FIXTURES / "rpps.txt", FIXTURES / "mssante.txt"
 ID = "https://w3id.org/segur/id/"
 SEGUR = "https://w3id.org/segur/def/"
+VOID = "http://rdfs.org/ns/void#"
+DCTERMS = "http://purl.org/dc/terms/"
 SPATIAL = URIRef("http://purl.org/dc/terms/spatial")
 LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 REGION = "https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM/"
@@ -256,6 +258,20 @@ def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
     assert total == len(merged) == len(list(engine.quads_for_pattern(
         None, None, None, NamedNode(UNION_GRAPH))))
     del engine
+    # The VoID description names each registry, its files and its extract date.
+    described = tmp_path / "void.ttl"
+    assert main(["describe", "--store", store, "-o", str(described)]) == 0
+    void = Graph().parse(described)
+    base_dataset, subset = URIRef(ID + "dataset/segur-kg"), URIRef(VOID + "subset")
+    for registry in ("finess", "rpps"):
+        assert (base_dataset, subset, URIRef(ID + "dataset/" + registry)) in void
+    # FINESS's comment line dates the extract; rpps.txt has no date in its name.
+    assert str(void.value(URIRef(ID + "dataset/finess"), URIRef(DCTERMS + "issued"))) == (
+        "2026-11-01")
+    assert void.value(URIRef(ID + "dataset/rpps"), URIRef(DCTERMS + "issued")) is None
+    assert {str(name) for name in void.objects(URIRef(ID + "dataset/finess"),
+                                               URIRef(SEGUR + "fileName"))} == {
+        FINESS_UTF8.name}
     # The export reads the imported graphs with the default graph, in the same bytes twice.
     first, second = tmp_path / "a.nt", tmp_path / "b.nt"
     for output in (first, second):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 VOID = "http://rdfs.org/ns/void#"
 DATASET_IRI = f"{ID}dataset/segur-kg"
+DCAT_DATASET = "http://www.w3.org/ns/dcat#Dataset"
 STATISTICS_GRAPH = "https://w3id.org/segur/graph/statistics"
 CLOSURE_STATISTICS_GRAPH = "https://w3id.org/segur/graph/statistics-closure"
 
@@ -88,6 +89,7 @@ def count_graph(graph: Graph) -> Graph:
 
 def count_store(select: Select) -> Graph:
     """The counts of a store's graph, by aggregates its engine evaluates."""
+    from rdflib import URIRef
     from rdflib.namespace import SKOS
 
     [(triples, subjects, objects)] = select(
@@ -107,10 +109,18 @@ def count_store(select: Select) -> Graph:
             f"FILTER NOT EXISTS {{ VALUES ?other {{ {listed} }} ?s <{SKOS.inScheme}> ?other }} "
             "} GROUP BY ?scheme ?p")
         links = {(scheme, predicate): int(n) for scheme, predicate, n in rows}
-    return _as_void(
+    # The registries imported into the store (segur-kg import), each a subset of the dataset
+    # with its producer, files, extract date and counts.
+    sources = select(f"SELECT ?d ?p ?o WHERE {{ <{DATASET_IRI}> <{VOID}subset> ?d . "
+                     f"?d a <{DCAT_DATASET}> ; ?p ?o }}")
+    counted = _as_void(
         triples=int(triples), subjects=int(subjects), objects=int(objects),
         classes={klass: int(n) for klass, n in classes},
         properties={prop: int(n) for prop, n in properties}, links=links)
+    for subset, predicate, value in sources:
+        counted.add((URIRef(DATASET_IRI), URIRef(VOID + "subset"), subset))
+        counted.add((subset, predicate, value))
+    return counted
 
 
 def _as_void(*, triples: int, subjects: int, objects: int, classes: dict[Any, int],
