@@ -24,7 +24,7 @@ removed at the end unless --keep.
 
     .venv/bin/python benchmarks/registries.py [--finess-rows 100k] [--rpps-rows 2M]
         [--mssante-rows 540k] [--seed 1] [--repeat 3] [--workdir DIR] [--keep]
-        [--validate-timeout 1800] [--output benchmarks/results/registries]
+        [--validate-timeout 1800] [--imports-only] [--output benchmarks/results/registries]
 """
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ def main() -> int:
                         help="seconds after which `segur-kg validate` is stopped")
     parser.add_argument("--command-timeout", type=float, default=4 * 3600.0,
                         help="seconds after which any other measured command is stopped")
+    parser.add_argument("--imports-only", action="store_true",
+                        help="measure the files, the imports and the store only: no national "
+                        "questions, no validation")
     parser.add_argument("--output", type=Path, help="folder for results.md and results.json")
     parser.add_argument("--csv-pass", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
@@ -123,7 +126,10 @@ def main() -> int:
             results["imports"][kind] = measure_import(args, kind, path, workdir, env)
         print("-- end to end into an Oxigraph store", file=sys.stderr)
         store_dir = workdir / "store"
-        if end_to_end(args, files, store_dir, env, results["store"]):
+        if args.imports_only:
+            end_to_end(args, files, store_dir, env, results["store"])
+            results["questions"] = {"error": "not run (--imports-only)"}
+        elif end_to_end(args, files, store_dir, env, results["store"]):
             print("-- national questions", file=sys.stderr)
             results["questions"] = run_child(args, store_dir, env)
             progress("questions", results["questions"])
@@ -417,7 +423,8 @@ def validate_table(results: dict[str, Any]) -> list[str]:
     figure = results["validate"]
     lines = ["## Validate: `segur-kg validate --store oxigraph:P` (reported, no target)", ""]
     if figure is None:
-        return lines + ["Not run: the store was not filled.", ""]
+        return lines + ["Not run: " + ("--imports-only." if "not run" in str(
+            results["questions"].get("error", "")) else "the store was not filled."), ""]
     if not ok(figure):
         if figure["error"].startswith("stopped after"):
             return lines + [f"Stopped at the time limit (--validate-timeout): "
