@@ -10,7 +10,9 @@ from segur_kg.rdf.reading import load_dataset
 from segur_kg.rdf.serialize import serialize
 
 
-def test_the_cached_dataset_is_the_dataset_with_its_prefixes() -> None:
+def test_the_cached_dataset_is_the_dataset_with_its_prefixes(monkeypatch, tmp_path) -> None:
+    # A cache folder of its own: other tests of the same worker leave entries of other sources.
+    monkeypatch.setenv("SEGUR_KG_CACHE_DIR", str(tmp_path / "cache"))
     built = load_dataset()
     first = cache.dataset()  # builds and writes the cache
     [kept] = cache.cache_dir().glob("dataset-*.nt")
