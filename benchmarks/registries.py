@@ -146,13 +146,7 @@ def main() -> int:
             print(f"-- kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    report = render(results)
-    print(report)
-    if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
-        (args.output / "results.md").write_text(report, encoding="utf-8")
-        (args.output / "results.json").write_text(
-            json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    scale.publish(render(results), results, args.output)
     return 0
 
 

@@ -141,14 +141,18 @@ def main() -> int:
                 extension.unlink(missing_ok=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report = render(results)
-    print(report)
-    if args.output:
-        args.output.mkdir(parents=True, exist_ok=True)
-        (args.output / "results.md").write_text(report, encoding="utf-8")
-        (args.output / "results.json").write_text(
-            json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    publish(render(results), results, args.output)
     return 0
+
+
+def publish(report: str, results: dict[str, Any], output: Path | None) -> None:
+    """Print the report; with --output, write it and the raw figures there."""
+    print(report)
+    if output:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "results.md").write_text(report, encoding="utf-8")
+        (output / "results.json").write_text(
+            json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def scale(size: str) -> float:

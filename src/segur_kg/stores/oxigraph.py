@@ -331,17 +331,16 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
 
 
 def _source_graphs(store: Any) -> list[Any]:
-    from pyoxigraph import NamedNode
-
-    return sorted((graph for graph in store.named_graphs()
-                   if isinstance(graph, NamedNode) and graph.value.startswith(SOURCE_GRAPHS)),
-                  key=lambda graph: graph.value)
+    return sorted(filter(_is_source, store.named_graphs()), key=lambda graph: graph.value)
 
 
 def _is_source(graph: Any) -> bool:
     """Whether `graph` (a graph or its IRI) is the named graph of a registry import."""
-    name = graph if isinstance(graph, str) else getattr(graph, "value", "")
-    return name.startswith(SOURCE_GRAPHS)
+    from pyoxigraph import NamedNode
+
+    if isinstance(graph, NamedNode):
+        graph = graph.value
+    return isinstance(graph, str) and graph.startswith(SOURCE_GRAPHS)
 
 
 def data_graphs(store: Any, infer: bool = False) -> Any:

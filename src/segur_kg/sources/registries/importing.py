@@ -158,14 +158,14 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
            stream: BinaryIO, quads: bool) -> None:
     reader = kind.reader(report, personal)
     names, dates = [], []
-    graph = f" <{graph_iri(kind.registry.key)}> .\n"
+    graph = graph_iri(kind.registry.key)
     pending: list[str] = []  # written in batches: one write per line costs more than the line
 
     def flush() -> None:
         data = "".join(pending)
         pending.clear()
         report.triples += data.count("\n")  # one line per triple: literals hold no raw break
-        stream.write((data.replace(" .\n", graph) if quads else data).encode("utf-8"))
+        _put(stream, data, graph if quads else None)
 
     with progress.bar(f"import {kind.registry.key}", None, unit="lines") as bar:
         for path in files:
@@ -194,8 +194,14 @@ def _write_reference(stream: BinaryIO, report: ImportReport, quads: bool) -> Non
     reference = reference_ntriples()
     report.notes["reference triples written too (NOS code systems, corridor table)"] = (
         reference.count(" .\n"))
-    into = f" <{REFERENCE_GRAPH}> .\n"
-    stream.write((reference.replace(" .\n", into) if quads else reference).encode("utf-8"))
+    _put(stream, reference, REFERENCE_GRAPH if quads else None)
+
+
+def _put(stream: BinaryIO, ntriples: str, graph: str | None) -> None:
+    """N-Triples lines written as they are, or as N-Quads lines of `graph`."""
+    if graph is not None:
+        ntriples = ntriples.replace(" .\n", f" <{graph}> .\n")
+    stream.write(ntriples.encode("utf-8"))
 
 
 def _with_lines(source: reading.Source, lines: Iterator[tuple[int, str]]) -> reading.Source:
