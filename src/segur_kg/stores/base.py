@@ -21,7 +21,7 @@ CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
 # queries, counts and exports read them with the default graph (or the closure).
 SOURCE_GRAPHS = "https://w3id.org/segur/graph/source/"
 # The default graph and every registry graph merged in one graph, which the store rebuilds with
-# each import: the engine joins within one graph about ten times faster than across several.
+# each import: the engine joins within one graph faster than across several.
 UNION_GRAPH = "https://w3id.org/segur/graph/union"
 
 @dataclass(frozen=True)
