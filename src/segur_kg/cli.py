@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser(
         "export", parents=[with_store],
         help="write the whole graph in one RDF format, a JSON-LD frame or a CSV table")
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="ttl")
+    export.add_argument("--format", choices=EXPORT_FORMATS,
+                        help="default: the one -o's extension names, else ttl")
     export.add_argument("--infer", action="store_true", help="export the OWL 2 RL closure")
     export.add_argument("--frame", metavar="NAME",
                         help="with --format jsonld: shape the output by ontology/frames/NAME.json")
@@ -364,38 +365,55 @@ def _list_queries(queries: list, lang: str) -> str:
 def _validate(args: argparse.Namespace) -> int:
     from segur_kg.checking import validate
 
-    if args.store != "memory":
-        if args.files or args.with_dataset:
-            raise SegurKgError("validate --store checks what the store holds; load the files "
-                               "into it (segur-kg load) instead of naming them")
-        with _open_store(args) as store:
-            report = validate.validate_store(store, args.lang, engine=args.engine)
-    elif args.files:
-        report = validate.validate_files(args.files, args.lang, args.with_dataset,
-                                         engine=args.engine)
-    else:
-        report = validate.validate_dataset(args.lang, engine=args.engine)
+    if args.store != "memory" and (args.files or args.with_dataset):
+        raise SegurKgError("validate --store checks what the store holds; load the files "
+                           "into it (segur-kg load) instead of naming them")
+    with _open_graph(args) as kg:
+        report = kg.validate(args.files, with_dataset=args.with_dataset, lang=args.lang,
+                             engine=args.engine)
     _write(validate.render(report, args.format))
     return report.exit_code
 
 
 def _export(args: argparse.Namespace) -> int:
-    from segur_kg.publishing.export import check_options, check_output, export_to, output_file
+    from segur_kg.publishing.export import check_options, check_output, export_to
 
-    check_options(args.format, args.frame, args.table, args.lang)
+    fmt = _export_format(args.format, args.output)
+    check_options(fmt, args.frame, args.table, args.lang)
     if args.output is not None:
         check_output(args.output)  # fail before the slow part
-    with _open_store(args) as store:
-        options = {"frame": args.frame, "table": args.table, "lang": args.lang, "store": store}
-        if args.output is None:
-            sys.stdout.flush()
-            with _writing_stdout():
-                export_to(_Stdout(), args.format, args.infer, **options)
-                sys.stdout.buffer.flush()
-        else:
-            with output_file(args.output) as stream:
-                export_to(stream, args.format, args.infer, **options)
+    with _open_graph(args) as kg:
+        if args.output is not None:
+            kg.export(fmt, args.output, frame=args.frame, table=args.table, lang=args.lang)
+            return EXIT_OK
+        sys.stdout.flush()
+        with _writing_stdout():
+            export_to(_Stdout(), fmt, args.infer, frame=args.frame, table=args.table,
+                      lang=args.lang, store=kg.store)
+            sys.stdout.buffer.flush()
     return EXIT_OK
+
+
+def _export_format(given: str | None, output: Path | None) -> str:
+    """--format, else the one -o's extension names; Turtle when neither says (said on stderr)."""
+    from segur_kg.publishing.formats import format_of
+
+    if given is not None:
+        return given
+    if output is not None:
+        found = format_of(output)
+        if found is None:
+            raise SegurKgError(f"{output}: cannot tell the format from the extension; "
+                               "give --format (ttl, nt, nq, trig, xml, jsonld, csv)")
+        return found
+    print("segur-kg: writing Turtle (give --format to choose another format)", file=sys.stderr)
+    return "ttl"
+
+
+def _open_graph(args: argparse.Namespace):  # noqa: ANN202
+    from segur_kg.api import KnowledgeGraph
+
+    return KnowledgeGraph(_open_store(args), getattr(args, "infer", False))
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -487,15 +505,14 @@ def _nos_import(args: argparse.Namespace) -> int:
 def _publishing(args: argparse.Namespace) -> int:
     """describe, release and diff."""
     if args.command == "describe":
-        from segur_kg.publishing.describe import describe, render
+        from segur_kg.publishing.describe import check_base_url, render
         from segur_kg.publishing.export import check_output, write_output
 
+        check_base_url(args.base_url)
         if args.output is not None:
             check_output(args.output)
-        with _open_store(args) as store:
-            data = render(describe(None, counts=store.counts(), base_url=args.base_url,
-                                   standalone=True),
-                          args.format)
+        with _open_graph(args) as kg:
+            data = render(kg.describe(base_url=args.base_url), args.format)
         if args.output is None:
             _write_bytes(data)
         else:

@@ -58,6 +58,11 @@ class Report:
         return sum(1 for result in self.results if result.severity == severity)
 
     @property
+    def conforms(self) -> bool:
+        """No violation (warnings and notes do not count, as for the exit code)."""
+        return not self.count("Violation")
+
+    @property
     def exit_code(self) -> int:
         return EXIT_VIOLATIONS if self.count("Violation") else EXIT_OK
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from segur_kg.common.errors import SegurKgError, printable
 from segur_kg.publishing.counts import DATASET_IRI, VOID, count_graph
 from segur_kg.rdf.namespaces import ID, ONTOLOGY_IRI
 
@@ -128,6 +129,20 @@ def distributions() -> list[Distribution]:
     found += [Distribution(table_format, f"tables/{name}.{lang}.{table_format}", name, lang)
               for name in table_names() for lang in formats.TABLE_LANGS]
     return found
+
+
+def check_base_url(base_url: str | None) -> None:
+    """Refuse a --base-url that is not an absolute http(s) URL: every download link of the
+    description starts with it."""
+    from urllib.parse import urlsplit
+
+    if base_url is None:
+        return
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(
+            char.isspace() or char in '<>"{}|^`\\' for char in base_url):
+        raise SegurKgError(f"--base-url '{printable(base_url)}' is not an http(s) URL; give "
+                           "where the releases are published, e.g. https://example.org/segur/")
 
 
 def describe(

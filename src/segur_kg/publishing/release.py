@@ -35,7 +35,9 @@ def release_name(version: str) -> str:
 def build(out_dir: Path, force: bool = False, base_url: str | None = None) -> Path:
     """Write out_dir/segur-kg-{version}/ and return its path."""
     from segur_kg.common.metadata import metadata
+    from segur_kg.publishing.describe import check_base_url
 
+    check_base_url(base_url)
     target = out_dir / release_name(metadata().version)
     if target.exists() and not force:
         raise SegurKgError(

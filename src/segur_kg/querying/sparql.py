@@ -194,21 +194,27 @@ def _term(param: Param, value: str) -> Identifier:
                 "give a real date as YYYY-MM-DD"
             ) from None
         return Literal(value)
+    return URIRef(resource_iri(value, f"parameter '{param.name}'"))
+
+
+def resource_iri(value: str, what: str) -> str:
+    """A full IRI, or a short one (kind/slug such as actor/ans) under the graph's base; `what`
+    names the value in the error message."""
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
         iri = value
     elif _SHORT_IRI.match(value):
         iri = ID + value
     else:
         raise SegurKgError(
-            f"parameter '{param.name}' needs an IRI but got '{value}'; "
+            f"{what} needs an IRI but got '{value}'; "
             "give a full IRI (https://...) or a short form kind/slug such as actor/ans"
         )
     if _IRI_FORBIDDEN.search(iri):
         raise SegurKgError(
-            f"parameter '{param.name}' is not a valid IRI: '{value}' contains a space or one of "
+            f"{what} is not a valid IRI: '{value}' contains a space or one of "
             '<>"{}|^`\\; remove those characters'
         )
-    return URIRef(iri)
+    return iri
 
 
 def run(graph: Graph, query: Query, bindings: dict[str, Identifier],
