@@ -149,8 +149,8 @@ def assert_no_connection(server: socket.socket) -> None:
         connection.close()
 
 
-def assert_clean_error(result, code: int = 2) -> None:
+def assert_clean_error(result, code: int = 2, lines: int = 1) -> None:
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("segur-kg: error: ")
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(result.stderr.strip().splitlines()) == lines

@@ -80,7 +80,7 @@ def test_export_stamps_version_and_licence_from_pyproject(run_cli, repo_root: Pa
     version_iri = f"<https://w3id.org/segur/def/{project['version']}>"
     assert f"{ontology} <http://www.w3.org/2002/07/owl#versionIRI> {version_iri} ." in out
     assert f'{ontology} <http://www.w3.org/2002/07/owl#versionInfo> "{project["version"]}" .' in out
-    licence = f"<https://spdx.org/licenses/{project['license']}>"
+    licence = f"<https://spdx.org/licenses/{project['license'].split(' AND ')[-1]}>"
     assert f"{ontology} <http://purl.org/dc/terms/license> {licence} ." in out
     assert out.count(f"{ontology} <http://www.w3.org/2002/07/owl#versionInfo>") == 1
 

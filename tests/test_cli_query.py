@@ -13,7 +13,7 @@ from conftest import assert_clean_error
 
 from segur_kg.querying.catalog import list_queries
 
-NAMED = [query.name for query in list_queries()]
+NAMED = [query.name for query in list_queries(national=True)]
 WITH_EXAMPLE = [query for query in list_queries() if query.examples]
 
 
@@ -22,7 +22,7 @@ def test_list_shows_every_named_query_sorted_with_its_question(run_cli) -> None:
     assert result.returncode == 0, result.stderr
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
     assert names == sorted(NAMED)
-    for query in list_queries():
+    for query in list_queries(national=True):
         if "en" in query.questions:
             assert query.questions["en"] in result.stdout
 
@@ -57,7 +57,7 @@ def test_unknown_query_name_suggests_close_names(run_cli) -> None:
 
 def test_invalid_sparql_reports_line_and_column(run_cli) -> None:
     result = run_cli("query", "--sparql", "SELECT ?s WHERE {\n  ?s ?p \n}")
-    assert_clean_error(result)
+    assert_clean_error(result, lines=3)  # the message, the line, a caret under the position
     assert re.search(r":2:\d+: invalid SPARQL", result.stderr), result.stderr
 
 
@@ -65,7 +65,7 @@ def test_invalid_sparql_in_a_file_names_the_file(run_cli, tmp_path: Path) -> Non
     query = tmp_path / "broken.rq"
     query.write_text("# fr: cassée\n# en: broken\nSELECT ?s WHERE { ?s ?p }\n")
     result = run_cli("query", str(query))
-    assert_clean_error(result)
+    assert_clean_error(result, lines=3)
     assert re.search(r"broken\.rq:3:\d+:", result.stderr), result.stderr
 
 

@@ -59,7 +59,7 @@ def test_description_states_titles_licence_version_and_publisher(run_cli, repo_r
     for predicate in (DCTERMS.title, DCTERMS.description):
         languages = {o.language for o in described.objects(DATASET, predicate)}
         assert languages == {"fr", "en"}, predicate
-    licence = URIRef(f"https://spdx.org/licenses/{project['license']}")
+    licence = URIRef(f"https://spdx.org/licenses/{project['license'].split(' AND ')[-1]}")
     assert described.value(DATASET, DCTERMS.license) == licence
     assert str(described.value(DATASET, OWL.versionInfo)) == project["version"]
     assert str(described.value(DATASET, DCAT["version"])) == project["version"]

@@ -157,7 +157,10 @@ def test_malformed_query_gets_a_readable_400(server):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
     assert "invalid SPARQL" in response.text and "Traceback" not in response.text
-    assert len(response.text.strip().splitlines()) == 1
+    # One line saying where and what, then the query's line with a caret under the position.
+    message, shown, caret = response.text.rstrip("\n").split("\n")
+    assert message.startswith("query:1:19: invalid SPARQL: ")
+    assert shown.strip() == "SELECT ?x WHERE { ?x ?y" and caret.index("^") == 4 + 18
 
 
 def test_cors_allows_any_origin_without_credentials(server):

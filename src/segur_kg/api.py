@@ -22,10 +22,11 @@ from segur_kg.common.errors import SegurKgError
 
 if TYPE_CHECKING:
     from rdflib import Graph
-    from rdflib.term import Node
+    from rdflib.term import Identifier, Node
 
     from segur_kg.checking.validate import Report
     from segur_kg.querying.catalog import NamedQuery
+    from segur_kg.querying.sparql import QueryResult
     from segur_kg.stores import Store
 
 __all__ = ["Answer", "KnowledgeGraph", "open"]
@@ -97,22 +98,55 @@ class KnowledgeGraph:
         (`region="Bretagne"`). `lang` ("fr" or "en") is the language of the labels in
         `Answer.labels`; `timeout` is in seconds (None: no limit)."""
         from segur_kg.querying import sparql
-        from segur_kg.querying.query_text import canonical
 
         named = named_query(query)
-        bindings = sparql.bind_params(named, {key: str(value) for key, value in params.items()})
-        text = canonical(named.text, named.source)
-        result = self.store.query(text, sparql.prepare(text, named.source), bindings,
-                                  self.infer, timeout)
+        given = {key: str(value) for key, value in params.items()}
+        bindings = sparql.bind_params(named, sparql.with_lang(named, given, lang))
+        result = self.evaluate(named, bindings, timeout)
         answer = Answer(result.kind, list(result.variables), list(result.rows),
                         result.boolean, result.graph)
         if result.rows:
-            from segur_kg.common.labels import label
+            from segur_kg.querying.formatting import shown_label
 
             graph = self.store.labels([t for row in result.rows for t in row], self.infer)
-            answer.labels = [tuple(label(graph, term, lang) if _is_iri(term) else _python(term)
-                                   for term in row) for row in result.rows]
+            answer.labels = [tuple(shown_label(graph, term, lang) if _is_iri(term)
+                                   else _python(term) for term in row) for row in result.rows]
         return answer
+
+    def evaluate(self, named: NamedQuery, bindings: dict[str, Identifier],
+                 timeout: float | None = 30.0) -> QueryResult:
+        """Run a catalogued or given query with its parameters bound (querying.sparql), after
+        checking that each IRI given as a parameter is in the graph: a misspelt one would
+        otherwise give an empty answer that looks like a real one."""
+        from segur_kg.querying import sparql
+        from segur_kg.querying.query_text import canonical
+
+        for name, term in sorted(bindings.items()):
+            if _is_iri(term):
+                self._check_known(name, str(term))
+        text = canonical(named.text, named.source)
+        return self.store.query(text, sparql.prepare(text, named.source), bindings,
+                                self.infer, timeout)
+
+    def _check_known(self, param: str, iri: str) -> None:
+        from segur_kg.querying import sparql
+
+        text = f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}"
+        if self.store.query(text, sparql.prepare(text, "segur-kg"), {}, self.infer).boolean:
+            return
+        hint = ""
+        if self.store.in_memory:  # a short list to suggest from, without scanning a big store
+            import difflib
+
+            kind = iri.rsplit("/", 1)[0] + "/"
+            known = sorted({str(s)[len(kind):] for s in self.store.graph(self.infer).subjects()
+                            if str(s).startswith(kind)})
+            close = difflib.get_close_matches(iri[len(kind):], known, n=3, cutoff=0.6)
+            if close:
+                hint = " did you mean " + ", ".join(sparql.short_iri(kind + c)
+                                                   for c in close) + "?"
+        raise SegurKgError(f"parameter '{param}': {sparql.short_iri(iri)} is not in the graph, "
+                           f"so the answer would be empty;{hint or ' check the IRI'}")
 
     def validate(self, files: list[str | Path] | None = None, *, with_dataset: bool = False,
                  lang: str = "fr", engine: str | None = None) -> Report:

@@ -1,7 +1,7 @@
 """The `segur-kg` command: a thin layer over the library modules.
 
-Exit codes: 0 success (validation may have warnings), 1 validation found violations,
-2 unusable input (bad file, query, parameter or option), 3 query stopped (time limit or memory
+Exit codes: 0 success (validation may have warnings), 1 validation found violations or diff
+found differences, 2 unusable input (bad file, query, parameter or option), 3 query stopped (time limit or memory
 ceiling, or its process crashed), 130 interrupted, 141 output pipe closed early (as if killed
 by SIGPIPE).
 """
@@ -29,18 +29,20 @@ def build_parser() -> argparse.ArgumentParser:
     from segur_kg.querying.confinement import DEFAULT_MAX_MEMORY, format_size
     from segur_kg.querying.formatting import RESULT_FORMATS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="segur-kg",
         description="Query, validate and export the Ségur du numérique knowledge graph.",
-        epilog="Exit codes: 0 ok, 1 violations found, 2 unusable input, 3 query stopped "
-        "(time limit, memory ceiling), 130 interrupted.",
+        epilog="Exit codes: 0 ok, 1 violations found (validate) or differences found (diff), "
+        "2 unusable input, 3 query stopped (time limit, memory ceiling), 130 interrupted, "
+        "141 output closed early (e.g. by head).",
     )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("-V", "--version", action="store_true",
+                        help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # Every command that reads the graph can read it from any store.
     from segur_kg.stores import STORE_HELP
 
-    with_store = argparse.ArgumentParser(add_help=False)
+    with_store = _Parser(add_help=False)
     with_store.add_argument("--store", default="memory", metavar="STORE", help=STORE_HELP)
 
     query = commands.add_parser("query", parents=[with_store],
@@ -51,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--sparql", metavar="TEXT", help="SPARQL query text")
     query.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                        help="bind a parameter declared in the query header (repeatable)")
-    query.add_argument("--format", choices=RESULT_FORMATS, default="table")
+    query.add_argument("--format", choices=RESULT_FORMATS, default="table",
+                       help="of the answer; with --list: table or json")
     query.add_argument("--lang", choices=LANGS, default="fr", help="language of labels")
     query.add_argument("--infer", action="store_true", help="query the OWL 2 RL closure")
     query.add_argument("--iris", action="store_true", help="show IRIs instead of labels")
@@ -95,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="write one SKOS concept scheme (Turtle) per FHIR CodeSystem file")
     nos_import.add_argument("files", nargs="+", type=Path, metavar="FILE",
                             help="NOS code systems in FHIR RDF (Turtle)")
-    nos_import.add_argument("-o", "--output", type=Path, default=Path("."), metavar="DIR",
-                            help="folder to write the schemes to (default: the current folder)")
+    nos_import.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                            help="folder to write the schemes to")
 
     describe = commands.add_parser("describe", parents=[with_store],
                                    help="print the VoID + DCAT description")
@@ -113,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--base-url", metavar="URL",
                          help="where releases are published (download URLs start with it)")
 
-    diff = commands.add_parser("diff", help="semantic diff of two RDF files or folders")
+    diff = commands.add_parser("diff", help="semantic diff of two RDF files or folders",
+                               epilog="Exit codes: 0 no difference, 1 differences found, 2 "
+                               "unusable input.")
     diff.add_argument("old", type=Path, metavar="OLD", help="an RDF file or a folder")
     diff.add_argument("new", type=Path, metavar="NEW", help="an RDF file or a folder")
     diff.add_argument("--format", choices=("text", "md"), default="text")
@@ -207,7 +212,33 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--rpps-rows", metavar="N",
                        help="with --format mssante: lines of the RPPS file to point to "
                        "(default: the national ratio)")
+    completion = commands.add_parser(
+        "completion", help="print a shell completion script",
+        description="Print a completion script for bash (zsh: run `autoload bashcompinit && "
+        "bashcompinit` first). Install it with: segur-kg completion bash > "
+        "~/.local/share/bash-completion/completions/segur-kg")
+    completion.add_argument("shell", choices=("bash",))
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors on one line, with a suggestion for a misspelt choice."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        import difflib
+        import re
+
+        found = re.search(r"invalid choice: '(.*?)' \(choose from (.*)\)$", message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found[2])
+            close = difflib.get_close_matches(found[1], choices, n=1, cutoff=0.5)
+            message = message[:found.start()] + f"'{found[1]}' is not one of " + \
+                ", ".join(choices) + (f"; did you mean '{close[0]}'?" if close else "")
+        see = " See" if message.endswith("?") else "; see"
+        command = self.prog.removeprefix("segur-kg").strip()
+        where = f"{command}: " if command else ""
+        print(f"segur-kg: error: {where}{message}{see} '{self.prog} --help'", file=sys.stderr)
+        sys.exit(EXIT_INPUT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +311,11 @@ def _dispatch(argv: list[str] | None) -> int:
         return _synth(args)
     if args.command == "import":
         return _import(args)
+    if args.command == "completion":
+        from segur_kg.common.completion import bash_script
+
+        _write(bash_script(parser))
+        return EXIT_OK
     parser.print_help(sys.stderr)
     return EXIT_INPUT
 
@@ -288,7 +324,14 @@ def _query(args: argparse.Namespace) -> int:
     from segur_kg.querying import catalog
 
     if args.list:
-        _write(_list_queries(catalog.list_queries(), args.lang))
+        if args.format not in ("table", "json"):
+            raise SegurKgError(f"query --list writes a table or JSON, not {args.format}; "
+                               "give --format table or --format json")
+        queries = catalog.list_queries(national=True)
+        if args.format == "json":
+            _write(catalog.listing_json(queries))
+        else:
+            _write(_list_queries(queries, args.lang))
         return EXIT_OK
     if args.sparql is not None and args.target:
         raise SegurKgError("give either a query name/file or --sparql TEXT, not both")
@@ -304,18 +347,16 @@ def _query(args: argparse.Namespace) -> int:
         raise SegurKgError(f"--timeout {args.timeout:g} is negative; give seconds, 0 for no limit")
 
     from segur_kg.querying import confinement, formatting, sparql
-    from segur_kg.querying.query_text import canonical
     from segur_kg.stores import is_remote
 
-    bindings = sparql.bind_params(named, _pairs(args.param))
+    bindings = sparql.bind_params(named, sparql.with_lang(named, _pairs(args.param), args.lang))
 
     def answer() -> bytes:
         # Checked in the confined process too: the check itself reads untrusted text. The text
         # rdflib checks is the text the engine runs (see query_text).
-        text = canonical(named.text, named.source)
-        prepared = sparql.prepare(text, named.source)
-        with _open_store(args) as store:
-            result = store.query(text, prepared, bindings, args.infer, args.timeout or None)
+        with _open_graph(args) as kg:
+            store = kg.store
+            result = kg.evaluate(named, bindings, args.timeout or None)
             shown = [term for row in result.rows for term in row]
             labels = store.labels(shown, args.infer) if not args.iris \
                 and args.format != "json" else None
@@ -347,6 +388,8 @@ def _pairs(items: list[str]) -> dict[str, str]:
 
 
 def _list_queries(queries: list, lang: str) -> str:
+    import shlex
+
     other = "en" if lang == "fr" else "fr"
     lines = []
     for query in queries:
@@ -359,6 +402,10 @@ def _list_queries(queries: list, lang: str) -> str:
                 extra += f", default={param.default}" if param.default is not None else ""
                 described.append(f"{param.name} ({param.kind}{extra})")
             lines.append("    params: " + ", ".join(described))
+            for example in query.examples:
+                shown = " ".join("--param " + shlex.quote(f"{key}={value}")
+                                 for key, value in example.items())
+                lines.append(f"    e.g. segur-kg query {query.name} {shown}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -372,6 +419,8 @@ def _validate(args: argparse.Namespace) -> int:
         report = kg.validate(args.files, with_dataset=args.with_dataset, lang=args.lang,
                              engine=args.engine)
     _write(validate.render(report, args.format))
+    if report.hint:
+        print(f"segur-kg: hint: {report.hint}", file=sys.stderr)
     return report.exit_code
 
 

@@ -53,6 +53,7 @@ class Result:
 class Report:
     results: list[Result]
     graph: Graph
+    hint: str | None = None  # what the user may have meant to do, for standard error
 
     def count(self, severity: str) -> int:
         return sum(1 for result in self.results if result.severity == severity)
@@ -77,7 +78,29 @@ def validate_files(files: list[Path], lang: str = "fr", with_dataset: bool = Fal
     """These files as data; the ontology is mixed in so class hierarchies are known. With
     `with_dataset`, the files are checked together with the dataset, so that links to its
     resources (a wave, a group) count as links to resources of the right class."""
-    return _run(engine, files, "dataset" if with_dataset else "ontology", None, lang)
+    report = _run(engine, files, "dataset" if with_dataset else "ontology", None, lang)
+    if not with_dataset and report.count("Violation"):
+        report.hint = _dataset_hint(report)
+    return report
+
+
+def _dataset_hint(report: Report) -> str | None:
+    """Files that link to the dataset's resources (a wave, an actor) fail their class checks
+    when checked alone: say so, and which flag checks them with the dataset."""
+    from rdflib import URIRef
+
+    from segur_kg.rdf.cache import dataset
+    from segur_kg.rdf.namespaces import ID
+
+    known = dataset()
+    linked = [r for r in report.results if r.severity == "Violation" and r.value.startswith(ID)
+              and (URIRef(r.value), None, None) in known]
+    if not linked:
+        return None
+    example = linked[0].value[len(ID):]
+    return (f"{len(linked)} of the violations are links to resources of the dataset (such as "
+            f"{example}), unknown to the files alone; add --with-dataset to check the files "
+            "together with the dataset")
 
 
 def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:
@@ -253,7 +276,9 @@ def _path(report: Graph, path: Node | None, graph: Graph) -> str:
 
 def render(report: Report, fmt: str) -> str:
     if fmt == "json":
-        rows = [asdict(result) for result in report.results]
+        # A result without a value or path (a missing property) gives null, not "".
+        rows = [{key: value if value != "" or key not in ("value", "path") else None
+                 for key, value in asdict(result).items()} for result in report.results]
         return json.dumps(rows, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     if fmt == "turtle":
         from segur_kg.rdf.serialize import serialize

@@ -1,4 +1,6 @@
-"""Version and licence, read from one place: pyproject.toml (or the installed metadata)."""
+"""Version, read from one place: pyproject.toml (or the installed metadata); and the licence of
+the data (the vocabulary and the facts), which the package's licence expression
+("MIT AND CC-BY-4.0": code under MIT, data under CC BY 4.0) names second."""
 
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ from segur_kg.common.paths import REPO_ROOT
 
 DISTRIBUTION = "segur-kg"
 DEF_NS = "https://w3id.org/segur/def/"
+DATA_LICENSE = "CC-BY-4.0"  # LICENSE-DATA
 
 
 @dataclass(frozen=True)
 class Metadata:
     version: str
-    license: str  # SPDX identifier
+    license: str  # SPDX identifier of the data's licence
 
     @property
     def version_iri(self) -> str:
@@ -34,18 +37,7 @@ def metadata() -> Metadata:
         with pyproject.open("rb") as handle:
             project = tomllib.load(handle).get("project", {})
         if project.get("name") == DISTRIBUTION:
-            return Metadata(str(project["version"]), _spdx(project.get("license")))
+            return Metadata(str(project["version"]), DATA_LICENSE)
     from importlib import metadata as im
 
-    meta = im.metadata(DISTRIBUTION)
-    licence = meta.get("License-Expression") or meta.get("License") or "CC-BY-4.0"
-    return Metadata(meta["Version"], licence)
-
-
-def _spdx(value: object) -> str:
-    # PEP 639 string, or the older table form {text = "..."}.
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("text"), str):
-        return value["text"]
-    return "CC-BY-4.0"
+    return Metadata(im.metadata(DISTRIBUTION)["Version"], DATA_LICENSE)

@@ -143,6 +143,23 @@ def list_queries(national: bool = False) -> list[NamedQuery]:
     return sorted((load_file(path) for path in query_files(national)), key=lambda q: q.name)
 
 
+def listing_json(queries: list[NamedQuery]) -> str:
+    """The catalogue as JSON (`segur-kg query --list --format json`): name, file, questions,
+    parameters and example bindings of each query."""
+    import json
+
+    listed = [{
+        "name": query.name,
+        "file": paths.display(query.path) if query.path else None,
+        "questions": query.questions,
+        "params": [{"name": param.name, "kind": param.kind, "optional": param.optional,
+                    "default": param.default, "description": param.description}
+                   for param in query.params],
+        "examples": query.examples,
+    } for query in queries]
+    return json.dumps(listed, ensure_ascii=False, indent=2) + "\n"
+
+
 def query_name(path: Path) -> str:
     """NAME for queries/NAME.rq and any other file, national/NAME for queries/national/NAME.rq."""
     try:

@@ -7,6 +7,7 @@ import io
 import json
 from typing import TYPE_CHECKING
 
+from segur_kg.common import reused_terms
 from segur_kg.common.labels import label
 
 if TYPE_CHECKING:
@@ -49,10 +50,28 @@ def _cell(term: Node | None, graph: Graph, lang: str, iris: bool) -> str:
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        return str(term) if iris else label(graph, term, lang)
+        if iris:
+            return str(term)
+        return shown_label(graph, term, lang)
     if isinstance(term, BNode):
         return label(graph, term, lang)
     return str(term)  # a literal's lexical form
+
+
+def shown_label(graph: Graph, iri: Node, lang: str) -> str:
+    """How an answer shows an IRI: its label in `lang` (common.labels.label); a term reused
+    from another vocabulary, which has no label in the graph, by its name."""
+    shown = label(graph, iri, lang)
+    if shown == _curie(graph, iri):
+        return reused_terms.name(str(iri), lang) or shown
+    return shown
+
+
+def _curie(graph: Graph, term: Node) -> str | None:
+    try:
+        return graph.namespace_manager.curie(str(term), generate=False)
+    except (KeyError, ValueError):
+        return None
 
 
 def _delimited(header: list[str], cells: list[list[str]], delimiter: str) -> str:
@@ -74,15 +93,29 @@ def _markdown(header: list[str], cells: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The table is for reading in a terminal: a longer cell is cut with "…" (the CSV, TSV, JSON and
+# Markdown formats keep every value whole).
+CELL_WIDTH = 60
+
+
 def _table(header: list[str], cells: list[list[str]]) -> str:
-    rows = [[" ".join(c.split()) for c in row] for row in cells]  # one line per row
+    rows = [[_cut(" ".join(c.split())) for c in row] for row in cells]  # one line per row
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(header)]
+
     def line(values: list[str]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     out = [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+    cut = any(len(" ".join(c.split())) > CELL_WIDTH for row in cells for c in row)
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    if cut:
+        out.append(f"(values over {CELL_WIDTH} characters are cut: --format csv shows them "
+                   "whole)")
     return "\n".join(out) + "\n"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= CELL_WIDTH else text[:CELL_WIDTH - 1] + "…"
 
 
 def _sparql_json(result: QueryResult) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import rdflib.plugins.sparql
 
-from segur_kg.common.errors import EXIT_TIMEOUT, SegurKgError, one_line
+from segur_kg.common.errors import EXIT_TIMEOUT, SegurKgError, one_line, printable
 from segur_kg.querying.catalog import NamedQuery, Param
 from segur_kg.rdf.namespaces import ID, QUERY_PREFIXES
 
@@ -68,11 +68,8 @@ def prepare(text: str, source: str = "--sparql") -> Query:
                 f"{source}: only queries are accepted (SELECT, ASK, CONSTRUCT, DESCRIBE), "
                 "not updates; remove the update operation"
             ) from None
-        near = exc.line.strip()
-        raise SegurKgError(
-            f"{source}:{exc.lineno}:{exc.col}: invalid SPARQL near '{near[:60]}' "
-            f"({' '.join(str(exc.msg).split())}); fix the query at that position"
-        ) from None
+        raise SegurKgError(_syntax_error(source, exc.line, exc.lineno, exc.col,
+                                         str(exc.msg))) from None
     except RecursionError:
         raise SegurKgError(f"{source}: the query is nested too deeply to be checked (long "
                            "chains of UNION, OPTIONAL or groups); simplify it") from None
@@ -81,6 +78,25 @@ def prepare(text: str, source: str = "--sparql") -> Query:
     _refuse_outside_access(query, parsed, source)
     _order_star_projection(query, text)
     return query
+
+
+def _syntax_error(source: str, line: str, number: int, column: int, expected: str) -> str:
+    """Where the parser stopped, the line with a caret under that column, and what it wanted
+    there in words rather than in the grammar's rule names."""
+    if expected.startswith("Expected {SelectQuery"):
+        wanted = "a query starts with SELECT, CONSTRUCT, ASK or DESCRIBE (after its PREFIX lines)"
+    elif expected == "Expected end of text":
+        wanted = ("the query should end before this point: a misspelt keyword (LIMIT, ORDER BY, "
+                  "GROUP BY…) or text after the last closing brace")
+    else:
+        wanted = ("the query stops parsing from here: check that each triple has a subject, a "
+                  "predicate and an object, that brackets, braces and quotes are closed, and "
+                  "that each expression in SELECT is written (EXPRESSION AS ?name)")
+    start = max(0, column - 50)
+    shown = line[start:start + 100].expandtabs(1)
+    caret = " " * (column - 1 - start) + "^"
+    return (f"{source}:{number}:{column}: invalid SPARQL: "
+            f"{wanted}\n    {printable(shown, 100)}\n    {caret}")
 
 
 def _order_star_projection(query: Query, text: str) -> None:
@@ -174,6 +190,14 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> dict[str, Identifie
     return bindings
 
 
+def with_lang(query: NamedQuery, given: dict[str, str], lang: str) -> dict[str, str]:
+    """A query that declares a `lang` parameter orders its rows by labels in that language:
+    unless given explicitly, it is the language the answer is shown in."""
+    if any(param.name == "lang" for param in query.params) and "lang" not in given:
+        return {**given, "lang": lang}
+    return given
+
+
 def _term(param: Param, value: str) -> Identifier:
     from rdflib import Literal, URIRef
 
@@ -215,6 +239,11 @@ def resource_iri(value: str, what: str) -> str:
             '<>"{}|^`\\; remove those characters'
         )
     return iri
+
+
+def short_iri(iri: str) -> str:
+    """actor/ans for an IRI of the graph's resources, the IRI itself otherwise."""
+    return iri[len(ID):] if iri.startswith(ID) else iri
 
 
 def run(graph: Graph, query: Query, bindings: dict[str, Identifier],

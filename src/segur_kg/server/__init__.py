@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from contextlib import ExitStack
 from typing import Any
 
 from segur_kg.common.errors import SegurKgError
@@ -75,7 +76,9 @@ def serve(settings: Settings) -> None:
     # The memory store's pages are drawn from its graph. A store is never copied: the server
     # keeps its counts and the labels of the terms they name, and reads each page from it.
     graph = counts = labels = None
+    holding = ExitStack()
     with open_store(settings.store) as store:
+        holding.enter_context(store.in_use())
         if store.in_memory:
             graph = store.graph(settings.infer)
         else:
@@ -94,4 +97,5 @@ def serve(settings: Settings) -> None:
         # No limit_concurrency: it counts connections still sending their request, so slow
         # clients could starve real requests; the app caps requests being answered instead.
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    with holding:
+        uvicorn.Server(config).run(sockets=[sock])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -110,6 +111,10 @@ class Store:
     def infer(self) -> int:
         """Compute the closure graph from the asserted triples; returns its size."""
         raise SegurKgError(f"the {self.name} store keeps no closure; {_LOADABLE}")
+
+    def in_use(self) -> AbstractContextManager[None]:
+        """Held while a server reads the store, so that nothing replaces it meanwhile."""
+        return nullcontext()
 
     def close(self) -> None:
         pass

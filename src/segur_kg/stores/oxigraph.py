@@ -22,8 +22,8 @@ import re
 import shutil
 import time
 import traceback
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -56,6 +56,11 @@ class OxigraphStore(Store):
             raise SegurKgError(
                 f"{path}: no Oxigraph store there; fill one with "
                 f"`segur-kg load --store oxigraph:{path}`")
+
+    def in_use(self):  # noqa: ANN201
+        """Held by `serve` while it runs: a load, import or infer of the same store is
+        refused meanwhile rather than swapping the store from under the server."""
+        return _locked(self.path, exclusive=False)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -265,7 +270,7 @@ class OxigraphStore(Store):
 
         fresh = self.path.with_name(f".{self.path.name}.loading-{os.getpid()}")
         shutil.rmtree(fresh, ignore_errors=True)
-        with cleanup_on_sigterm():
+        with _locked(self.path, exclusive=True), cleanup_on_sigterm():
             try:
                 try:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -419,6 +424,34 @@ def _collect(answer: Any, prepared: Query) -> QueryResult:
         graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
                    to_rdflib(triple.object)))
     return sparql.QueryResult(sparql.kind(prepared), graph=graph)
+
+
+@contextmanager
+def _locked(path: Path, exclusive: bool) -> Iterator[None]:
+    """A lock on the store's folder as it is now: shared by servers, exclusive for a load (a
+    load swaps in a new folder, which the next lock then takes). Nothing to lock before the
+    first load; best effort where the system has no flock."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # no store yet
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            doing = "a segur-kg serve, or another load, import or infer, is using it" \
+                if exclusive else "a segur-kg load, import or infer is writing it"
+            raise SegurKgError(f"{path}: the store is busy ({doing}); wait for it to end, or "
+                               "stop the server first") from None
+        yield
+    finally:
+        os.close(handle)
 
 
 def _is_store(path: Path) -> bool:
