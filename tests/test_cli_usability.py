@@ -176,3 +176,31 @@ def test_load_refuses_a_store_that_a_server_holds(run_cli, tmp_path: Path) -> No
     finally:
         server.stop()
     assert run_cli("load", "--store", f"oxigraph:{store}").returncode == 0
+
+
+def test_examples_are_copied_once_and_never_replace_a_file(run_cli, tmp_path: Path) -> None:
+    target = tmp_path / "tour"
+    first = run_cli("examples", "-o", str(target))
+    assert first.returncode == 0, first.stderr
+    for name in ("demo.ttl", "bad.ttl", "old/actors.ttl", "new/actors.ttl", "api_tour.py",
+                 "sources/nos/CodeSystem-TRE-R30-RegionOM.ttl",
+                 "benchmarks/queries/mailboxes-per-kind.rq"):
+        assert (target / name).is_file(), name
+    (target / "demo.ttl").write_text("mine")
+    again = run_cli("examples", "-o", str(target))
+    assert_clean_error(again)
+    assert "already exists" in again.stderr
+    assert (target / "demo.ttl").read_text() == "mine"
+
+
+def test_the_api_tour_runs(run_cli, tmp_path: Path) -> None:
+    import sys
+
+    from conftest import cli_env
+
+    assert run_cli("examples", "-o", str(tmp_path)).returncode == 0
+    done = subprocess.run([sys.executable, "api_tour.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env=cli_env())
+    assert done.returncode == 0, done.stderr
+    assert "[('Regional health agency of Brittany', 'Brittany', '53')]" in done.stdout
+    assert "demo.ttl conforms: False - 3 violations" in done.stdout

@@ -212,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--rpps-rows", metavar="N",
                        help="with --format mssante: lines of the RPPS file to point to "
                        "(default: the national ratio)")
+    examples = commands.add_parser(
+        "examples", help="copy the example files of the README's tour into a folder")
+    examples.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                          help="folder to copy them to (made if needed; no file is replaced)")
+
     completion = commands.add_parser(
         "completion", help="print a shell completion script",
         description="Print a completion script for bash (zsh: run `autoload bashcompinit && "
@@ -311,6 +316,12 @@ def _dispatch(argv: list[str] | None) -> int:
         return _synth(args)
     if args.command == "import":
         return _import(args)
+    if args.command == "examples":
+        from segur_kg.publishing.examples import copy_examples
+
+        copied = copy_examples(args.output)
+        print(f"copied {len(copied)} files to {args.output}", file=sys.stderr)
+        return EXIT_OK
     if args.command == "completion":
         from segur_kg.common.completion import bash_script
 
