@@ -248,3 +248,8 @@ def test_named_query_examples_on_the_query_page_give_the_command_s_answers(serve
         assert json.dumps(rows)  # well-formed
     page = httpx.get(server.url + "query?example=actor-involvement")
     assert "VALUES ?actor { &lt;https://w3id.org/segur/id/actor/ans&gt; }" in page.text
+    # A question ordered by labels binds the language of the page.
+    english = httpx.get(server.url + "query?example=who-oversees-what&lang=en").text
+    french = httpx.get(server.url + "query?example=who-oversees-what&lang=fr").text
+    assert "VALUES ?lang { &#34;en&#34; }" in english or 'VALUES ?lang { "en" }' in english
+    assert "en&#34; }" not in french and '"en" }' not in french

@@ -269,11 +269,15 @@ class Server:
         name = request.query_params.get("example", "")
         chosen = next((q for q in self.queries if q.name == name), None)
         selected = chosen.name if chosen else ""
-        text = pages.example_text(chosen) if chosen else (
-            "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n")
         shown = f"?example={quote(selected, safe='')}" if selected else ""
-        return self.html(request, lambda site, path: pages.query_page(
-            site, path + shown, self.queries, text, selected), key=("query", selected))
+
+        def page(site: pages.Site, path: str) -> str:
+            # The example orders its rows by labels of the page's language (a `lang` param).
+            text = pages.example_text(chosen, site.lang) if chosen else (
+                "SELECT ?s ?p ?o WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n")
+            return pages.query_page(site, path + shown, self.queries, text, selected)
+
+        return self.html(request, page, key=("query", selected))
 
     async def sparql(self, request: Request) -> Response:
         params: dict[str, list[str]] = {}
