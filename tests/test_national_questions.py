@@ -38,7 +38,6 @@ import contextlib
 import csv
 import io
 import re
-import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,21 +230,3 @@ def test_what_lies_outside_the_regions(store: str) -> None:
     assert found[("ProfessionalActivity", "986")] == "1"
     assert found[("HealthProfessional", "")] == "1"
     assert found[("MssanteMailbox", "")] == "1"
-
-
-def test_the_readme_shows_the_answer_of_its_national_example(tmp_path, monkeypatch) -> None:
-    """The README's commands on a small synthetic set, run as written, print what it shows."""
-    readme = (NATIONAL_DIR.parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### import: the national registries", 1)[1]
-    block = section.split("On a small synthetic set:", 1)[1].split("```sh\n", 1)[1]
-    commands = [shlex.split(line) for line in block.split("```", 1)[0].splitlines() if line]
-    shown = section.split("The last command prints:", 1)[1].split("```", 2)[1].removeprefix("\n")
-    monkeypatch.chdir(tmp_path)
-    *setup, last = commands
-    for args in setup:
-        assert args[0] == "segur-kg"
-        with contextlib.redirect_stderr(io.StringIO()):
-            assert main(args[1:]) == 0, args
-    with _output() as buffer:
-        assert main(last[1:]) == 0
-    assert buffer.getvalue().decode("utf-8") == shown
