@@ -106,3 +106,22 @@ def test_every_command_works_outside_the_checkout(installed, tmp_path: Path) -> 
     assert "3 violations, 1 warning" in codes[0].stdout
     assert "demo.ttl conforms: False" in codes[4].stdout
     assert (tmp_path / "dist").is_dir() and any((tmp_path / "dist").rglob("CHANGELOG.md"))
+
+
+def test_the_readme_tour_runs_from_the_wheel(installed, tmp_path: Path) -> None:
+    """The README's console blocks, run with the installed wheel in a folder of examples,
+    print what the README shows (as tests/test_doc_outputs.py checks from the checkout)."""
+    from test_doc_outputs import matches, sessions
+
+    folder = tmp_path / "tour"
+    assert run(installed, "segur-kg", "examples", "-o", str(folder), cwd=tmp_path).returncode == 0
+    commands = sessions((REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(commands) >= 5
+    for command, expected in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=folder, env=installed["env"],
+                              text=True, encoding="utf-8", stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=300)
+        actual = [line.rstrip() for line in done.stdout.rstrip("\n").splitlines()]
+        while expected and not expected[-1]:
+            expected = expected[:-1]
+        assert matches(expected, actual), f"`{command}` printed:\n" + "\n".join(actual[:40])
