@@ -120,3 +120,15 @@ def test_docstring_examples_run() -> None:
 def test_public_names() -> None:
     assert set(segur_kg.__all__) == {"Answer", "KnowledgeGraph", "__version__", "open"}
     assert segur_kg.__version__.count(".") == 2
+
+
+def test_an_endpoint_and_the_closure(kg, tmp_path: Path) -> None:
+    from conftest import oxigraph_endpoint
+
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    with segur_kg.open(infer=True) as inferred:
+        assert inferred.query(count).rows[0][0] > kg.query(count).rows[0][0]
+    with oxigraph_endpoint(tmp_path) as url, segur_kg.open(f"sparql:{url}") as remote:
+        assert remote.query("corridors").rows == kg.query("corridors").rows
+        assert remote.query("ars-of-region", region="53").to_dicts() == \
+            kg.query("ars-of-region", region="53").to_dicts()
