@@ -101,7 +101,7 @@ class KnowledgeGraph:
 
         named = named_query(query)
         given = {key: str(value) for key, value in params.items()}
-        bindings = sparql.bind_params(named, sparql.with_lang(named, given, lang))
+        bindings = sparql.bind_params(named, given, lang)
         result = self.evaluate(named, bindings, timeout)
         answer = Answer(result.kind, list(result.variables), list(result.rows),
                         result.boolean, result.graph)
@@ -171,9 +171,8 @@ class KnowledgeGraph:
                lang: str | None = None) -> bytes | Path:
         """The whole graph in `format` (ttl, nt, nq, trig, xml, jsonld, csv…): written to
         `path` atomically and the path returned, or returned as bytes when no path is given."""
-        from segur_kg.publishing.export import check_options, check_output, export_to, output_file
+        from segur_kg.publishing.export import check_output, export_to, output_file
 
-        check_options(format, frame, table, lang)
         options = {"frame": frame, "table": table, "lang": lang, "store": self.store}
         if path is None:
             from io import BytesIO

@@ -1,9 +1,9 @@
 """The `segur-kg` command: a thin layer over the library modules.
 
 Exit codes: 0 success (validation may have warnings), 1 validation found violations or diff
-found differences, 2 unusable input (bad file, query, parameter or option), 3 query stopped (time limit or memory
-ceiling, or its process crashed), 130 interrupted, 141 output pipe closed early (as if killed
-by SIGPIPE).
+found differences, 2 unusable input (bad file, query, parameter or option), 3 query stopped
+(time limit or memory ceiling, or its process crashed), 130 interrupted, 141 output pipe closed
+early (as if killed by SIGPIPE), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -360,7 +360,7 @@ def _query(args: argparse.Namespace) -> int:
     from segur_kg.querying import confinement, formatting, sparql
     from segur_kg.stores import is_remote
 
-    bindings = sparql.bind_params(named, sparql.with_lang(named, _pairs(args.param), args.lang))
+    bindings = sparql.bind_params(named, _pairs(args.param), args.lang)
 
     def answer() -> bytes:
         # Checked in the confined process too: the check itself reads untrusted text. The text

@@ -63,7 +63,7 @@ def shown_label(graph: Graph, iri: Node, lang: str) -> str:
     from another vocabulary, which has no label in the graph, by its name."""
     shown = label(graph, iri, lang)
     if shown == _curie(graph, iri):
-        return reused_terms.name(str(iri), lang) or shown
+        return reused_terms.name(iri, lang) or shown
     return shown
 
 
@@ -99,14 +99,15 @@ CELL_WIDTH = 60
 
 
 def _table(header: list[str], cells: list[list[str]]) -> str:
-    rows = [[_cut(" ".join(c.split())) for c in row] for row in cells]  # one line per row
+    whole = [[" ".join(c.split()) for c in row] for row in cells]  # one line per row
+    cut = any(len(c) > CELL_WIDTH for row in whole for c in row)
+    rows = [[_cut(c) for c in row] for row in whole]
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(header)]
 
     def line(values: list[str]) -> str:
         return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
 
     out = [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
-    cut = any(len(" ".join(c.split())) > CELL_WIDTH for row in cells for c in row)
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     if cut:
         out.append(f"(values over {CELL_WIDTH} characters are cut: --format csv shows them "

@@ -163,8 +163,11 @@ def _contains(node: Any, name: str) -> bool:
     return False
 
 
-def bind_params(query: NamedQuery, given: dict[str, str]) -> dict[str, Identifier]:
-    """Turn KEY=VALUE strings into RDF terms for the parameters the query declares."""
+def bind_params(query: NamedQuery, given: dict[str, str],
+                lang: str | None = None) -> dict[str, Identifier]:
+    """Turn KEY=VALUE strings into RDF terms for the parameters the query declares. A query
+    that declares a `lang` parameter orders its rows by labels in that language: unless given
+    explicitly, it is `lang`, the language the answer is shown in."""
     declared = {param.name: param for param in query.params}
     listing = ", ".join(f"{p.name} ({p.kind})" for p in query.params) or "none"
     unknown = sorted(set(given) - set(declared))
@@ -173,6 +176,8 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> dict[str, Identifie
             f"{query.source}: unknown parameter {', '.join(unknown)}; "
             f"this query takes: {listing}"
         )
+    if lang is not None and "lang" in declared and "lang" not in given:
+        given = {**given, "lang": lang}
     bindings: dict[str, Identifier] = {}
     missing = []
     for param in query.params:
@@ -188,14 +193,6 @@ def bind_params(query: NamedQuery, given: dict[str, str]) -> dict[str, Identifie
             f"give it with --param NAME=VALUE (this query takes: {listing})"
         )
     return bindings
-
-
-def with_lang(query: NamedQuery, given: dict[str, str], lang: str) -> dict[str, str]:
-    """A query that declares a `lang` parameter orders its rows by labels in that language:
-    unless given explicitly, it is the language the answer is shown in."""
-    if any(param.name == "lang" for param in query.params) and "lang" not in given:
-        return {**given, "lang": lang}
-    return given
 
 
 def _term(param: Param, value: str) -> Identifier:

@@ -271,12 +271,12 @@ def error_page(site: Site, path: str, message: str) -> str:
 def example_text(query: NamedQuery, lang: str = "fr") -> str:
     """The query text with its first example's parameters bound by a VALUES block at the start
     of the WHERE group, so that it runs as it is when pasted into the form."""
-    from segur_kg.querying.sparql import bind_params, with_lang, with_values
+    from segur_kg.querying.sparql import bind_params, with_values
 
     if not query.params:
         return query.text
     given = query.examples[0] if query.examples else {}
-    return with_values(query.text, bind_params(query, with_lang(query, given, lang)))
+    return with_values(query.text, bind_params(query, given, lang))
 
 
 def query_page(site: Site, path: str, queries: list[NamedQuery], text: str,
