@@ -132,3 +132,19 @@ def test_an_endpoint_and_the_closure(kg, tmp_path: Path) -> None:
         assert remote.query("corridors").rows == kg.query("corridors").rows
         assert remote.query("ars-of-region", region="53").to_dicts() == \
             kg.query("ars-of-region", region="53").to_dicts()
+
+
+def test_bad_arguments_raise_clear_errors_and_write_nothing(kg, tmp_path: Path) -> None:
+    with pytest.raises(SegurKgError, match="unknown export format 'xx'"):
+        kg.export("xx", tmp_path / "graph.out")
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(SegurKgError, match="lang 'de' is not a language"):
+        kg.query("corridors", lang="de")
+    with pytest.raises(SegurKgError, match="lang 'de' is not a language"):
+        kg.validate(lang="de")
+    with pytest.raises(SegurKgError, match="cannot read the file"):
+        kg.validate([tmp_path / "missing.ttl"])
+    with pytest.raises(SegurKgError, match="needs an IRI"):
+        kg.describe("not an iri")
+    with pytest.raises(SegurKgError, match="is not a store"):
+        segur_kg.open("bogus")

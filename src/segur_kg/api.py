@@ -99,6 +99,7 @@ class KnowledgeGraph:
         `Answer.labels`; `timeout` is in seconds (None: no limit)."""
         from segur_kg.querying import sparql
 
+        _check_lang(lang)
         named = named_query(query)
         given = {key: str(value) for key, value in params.items()}
         bindings = sparql.bind_params(named, given, lang)
@@ -155,6 +156,7 @@ class KnowledgeGraph:
         `.count("Violation")`. `engine` is "pyshacl-turbo" (native, the default) or "pyshacl"."""
         from segur_kg.checking import validate
 
+        _check_lang(lang)
         engine = engine or validate.DEFAULT_ENGINE
         if files:
             if not self.store.in_memory:
@@ -218,6 +220,14 @@ def named_query(query: str) -> NamedQuery:
     if "{" in query:
         return catalog.parse_header(query, "sparql", None)
     return catalog.resolve(query)
+
+
+def _check_lang(lang: str) -> None:
+    from segur_kg.common.labels import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise SegurKgError(f"lang '{lang}' is not a language of the graph; give "
+                           + " or ".join(f"'{code}'" for code in LANGUAGES))
 
 
 def _is_iri(term: Node | None) -> bool:

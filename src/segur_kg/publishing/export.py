@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from segur_kg.common import paths
 from segur_kg.common.atomic import write_atomic
 from segur_kg.common.errors import SegurKgError
-from segur_kg.publishing.formats import FORMATS, TABLE_FORMAT, TABLE_LANGS
+from segur_kg.publishing.formats import CHOICES, FORMATS, TABLE_FORMAT, TABLE_LANGS
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 
 def check_options(fmt: str, frame: str | None, table: str | None, lang: str | None) -> None:
-    """Refuse option combinations that would be silently ignored, before any loading."""
+    """Refuse an unknown format, and option combinations that would be silently ignored,
+    before any loading."""
+    if fmt not in CHOICES:
+        raise SegurKgError(f"unknown export format '{fmt}'; give one of {', '.join(CHOICES)}")
     if fmt == TABLE_FORMAT:
         from segur_kg.publishing.tables import check_table, table_names
 
