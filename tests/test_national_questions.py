@@ -48,6 +48,7 @@ from segur_kg.querying import catalog
 
 NATIONAL_DIR = Path(__file__).resolve().parents[1] / "queries" / "national"
 EXPECTED_DIR = NATIONAL_DIR / "expected"
+BY_RECORDS_DIR = NATIONAL_DIR / "by-records"
 QUERY_FILES = sorted(NATIONAL_DIR.glob("*.rq"))
 NAMES = [path.stem for path in QUERY_FILES]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registries"
@@ -68,6 +69,26 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return spec
 
 
+@pytest.fixture(scope="module")
+def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The base graph and cross-referenced synthetic files (seed 5), in one Oxigraph store."""
+    from segur_kg.sources.registries import synthetic
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    sizes = {"finess": 2_000, "rpps": 12_000, "mssante": 4_000}
+    files = []
+    for kind, rows in sizes.items():
+        files.append(folder / synthetic.file_name(kind))
+        refers = {"rpps": {"finess_rows": sizes["finess"]},
+                  "mssante": {"finess_rows": sizes["finess"], "rpps_rows": sizes["rpps"]}}
+        synthetic.write(kind, rows, 5, files[-1], **refers.get(kind, {}))
+    spec = f"oxigraph:{folder / 'store'}"
+    with _output() as output, contextlib.redirect_stderr(io.StringIO()):
+        assert main(["load", "--store", spec]) == 0, output.getvalue()
+        assert main(["import", "auto", *map(str, files), "--store", spec]) == 0
+    return spec
+
+
 @contextlib.contextmanager
 def _output() -> Iterator[io.BytesIO]:
     """Standard output, text and bytes (the command writes to sys.stdout.buffer), kept."""
@@ -79,9 +100,12 @@ def _output() -> Iterator[io.BytesIO]:
     stream.detach()  # the buffer stays open once the wrapper is collected
 
 
-def answer(store: str, name: str, *params: str, iris: bool = False) -> str:
-    """`segur-kg query national/NAME --param ... --format csv --lang fr` on the store."""
-    args = ["query", f"national/{name}", "--store", store, "--format", "csv", "--lang", "fr"]
+def answer(store: str, name: str, *params: str, iris: bool = False,
+           by_records: bool = False) -> str:
+    """`segur-kg query national/NAME --param ... --format csv --lang fr` on the store (with
+    `by_records`, the same question counted from the records, by-records/NAME.rq)."""
+    query = str(BY_RECORDS_DIR / f"{name}.rq") if by_records else f"national/{name}"
+    args = ["query", query, "--store", store, "--format", "csv", "--lang", "fr"]
     for pair in params:
         args += ["--param", pair]
     if iris:
@@ -129,6 +153,68 @@ def test_an_unknown_region_gives_no_row(store: str, name: str) -> None:
     lines = answer(store, name, "region=Atlantide").splitlines()
     assert len(lines) == 1 and lines[0] == EXPECTED_DIR.joinpath(f"{name}.csv").read_text(
         encoding="utf-8").splitlines()[0]
+
+
+# Values tried for each parameter, alone; and each question's examples.
+TRIED = {
+    "region": ["84", "Bretagne", "04", "guadeloupe", "Atlantide"],
+    "profession": ["10", "Médecin", "infirmier", "21", "70", "Atlantide"],
+    "category": ["500", "355", "611", "9999"],
+    "minimum": ["1", "2", "3"],
+    "kind": ["mailbox-kind/personnelle", "mailbox-kind/organisationnelle"],
+    "corridor": ["corridor/hopital", "corridor/officine", "corridor/imagerie-medicale"],
+}
+
+
+def parameter_sets(name: str) -> list[tuple[str, ...]]:
+    query = catalog.load_file(NATIONAL_DIR / f"{name}.rq")
+    found: list[tuple[str, ...]] = [()]
+    found += [(f"{param.name}={value}",) for param in query.params
+              for value in TRIED[param.name]]
+    found += [tuple(f"{key}={value}" for key, value in example.items())
+              for example in query.examples]
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_figures_answer_as_the_records_do(store: str, name: str) -> None:
+    """Each question reads the figures the import computed; counted from the records
+    (by-records/NAME.rq), it gives the same rows, with every parameter tried."""
+    assert (BY_RECORDS_DIR / f"{name}.rq").is_file()
+    for params in parameter_sets(name):
+        assert answer(store, name, *params) == answer(store, name, *params, by_records=True), (
+            params)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_figures_answer_as_the_records_do_on_a_synthetic_set(synthetic_store: str,
+                                                              name: str) -> None:
+    query = catalog.load_file(NATIONAL_DIR / f"{name}.rq")
+    for params in [(), *(tuple(f"{key}={value}" for key, value in example.items())
+                         for example in query.examples)]:
+        figures = answer(synthetic_store, name, *params)
+        assert len(figures.splitlines()) >= 2, params
+        assert figures == answer(synthetic_store, name, *params, by_records=True), params
+
+
+def test_the_figures_say_where_they_come_from(store: str) -> None:
+    from pyoxigraph import NamedNode, Store
+
+    from segur_kg.sources.registries import figures
+
+    opened = Store.read_only(store.removeprefix("oxigraph:"))
+    graph = NamedNode("https://w3id.org/segur/graph/figures")
+    dataset = NamedNode(figures.DATASET)
+    derived = {quad.object.value.rsplit("/", 1)[-1] for quad in opened.quads_for_pattern(
+        dataset, NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom"), None, graph)}
+    assert derived == {"finess", "rpps", "mssante"}
+    source = opened.quads_for_pattern(dataset, NamedNode("http://purl.org/dc/terms/source"),
+                                      None, graph)
+    assert [quad.object.value for quad in source] == [figures.READING]
+    observations = list(opened.quads_for_pattern(
+        None, NamedNode("http://purl.org/linked-data/cube#dataSet"), None, graph))
+    assert {quad.object.value.rsplit("/", 1)[-1] for quad in observations} == set(
+        figures.DATASETS)
 
 
 def test_national_questions_are_named_and_listed_apart() -> None:

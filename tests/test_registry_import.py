@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from segur_kg.cli import main
 from segur_kg.sources.registries.synthetic import zip_file
-from segur_kg.stores.base import SOURCE_GRAPHS, UNION_GRAPH
+from segur_kg.stores.base import FIGURES_GRAPH, SOURCE_GRAPHS, UNION_GRAPH
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registries"
 FINESS, FINESS_UTF8 = FIXTURES / "finess-etalab.csv", FIXTURES / "finess-etalab-utf8.csv"
@@ -224,6 +224,10 @@ def _count(store: str, sparql: str, capsys) -> int:
 
 ESTABLISHMENTS = "SELECT (COUNT(*) AS ?n) WHERE { ?e a segur:HealthEstablishment }"
 PROFESSIONALS = "SELECT (COUNT(*) AS ?n) WHERE { ?p a segur:HealthProfessional }"
+CATEGORISED = ("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a segur:HealthEstablishment ; "
+               "segur:establishmentCategory ?c }")
+FIGURED = ("SELECT (SUM(?c) AS ?n) WHERE { ?f <http://purl.org/linked-data/cube#dataSet> "
+           "<https://w3id.org/segur/id/figures/establishments> ; segur:establishmentCount ?c }")
 
 
 def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
@@ -238,6 +242,8 @@ def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
     assert main(["import", "finess", str(FINESS_UTF8), "--store", store]) == 0
     assert _count(store, ESTABLISHMENTS, capsys) == 4
     assert _count(store, PROFESSIONALS, capsys) == 12
+    # The figures are those of the new extract.
+    assert _count(store, FIGURED, capsys) == _count(store, CATEGORISED, capsys) == 4
     names = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?d segur:fileName ?f }", capsys)
     assert names == 2  # one file per import, the old FINESS one gone
     # A failed import changes nothing; the base graph is still there.
@@ -246,13 +252,15 @@ def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
     assert _count(store, ESTABLISHMENTS, capsys) == 4
     total = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", capsys)
     assert total > base
-    # Queries read one merged graph: exactly the default graph and the registry graphs.
+    # Queries read one merged graph: exactly the default graph, the registry graphs and the
+    # figures derived from them.
     from pyoxigraph import DefaultGraph, NamedNode
     from pyoxigraph import Store as Oxigraph
 
     engine = Oxigraph.read_only(str(tmp_path / "store"))
     sources = [g for g in engine.named_graphs() if g.value.startswith(SOURCE_GRAPHS)]
     assert {g.value.rsplit("/", 1)[-1] for g in sources} == {"finess", "rpps", "reference"}
+    sources.append(NamedNode(FIGURES_GRAPH))
     merged = {(q.subject, q.predicate, q.object) for graph in (DefaultGraph(), *sources)
               for q in engine.quads_for_pattern(None, None, None, graph)}
     assert total == len(merged) == len(list(engine.quads_for_pattern(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from io import BytesIO
@@ -24,6 +25,13 @@ SOURCE_GRAPHS = "https://w3id.org/segur/graph/source/"
 # The default graph and every registry graph merged in one graph, which the store rebuilds with
 # each import: the engine joins within one graph faster than across several.
 UNION_GRAPH = "https://w3id.org/segur/graph/union"
+# The national figures the registry graphs give (segur_kg.sources.registries.figures), derived
+# from them by each import; kept and merged with them.
+FIGURES_GRAPH = "https://w3id.org/segur/graph/figures"
+# Rows of a SELECT over the registry graphs, each value a string (None when unbound), streamed.
+Select = Callable[[str], Iterator[tuple[str | None, ...]]]
+# (select, the registry graphs' IRIs) → the N-Triples of FIGURES_GRAPH
+Derive = Callable[[Select, list[str]], str]
 
 @dataclass(frozen=True)
 class LoadSummary:
@@ -102,9 +110,10 @@ class Store:
         """Replace the content with the dataset plus `files`; with `infer`, the closure too."""
         raise SegurKgError(f"the {self.name} store cannot be loaded; {_LOADABLE}")
 
-    def replace_graphs(self, graphs: dict[str, Path]) -> None:
+    def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
         """Put each N-Triples file in its named graph (under SOURCE_GRAPHS), replacing what
-        that graph held and nothing else, all at once."""
+        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too, from
+        the registry graphs as they then are."""
         raise SegurKgError(f"the {self.name} store cannot take imports; import into an "
                            "oxigraph:PATH store, or into a file with -o FILE.nt and load it")
 

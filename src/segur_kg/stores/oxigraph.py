@@ -33,7 +33,15 @@ from segur_kg.common.errors import SegurKgError, one_line
 from segur_kg.querying.confinement import NETWORK_REFUSED
 from segur_kg.rdf.terms import to_rdflib
 from segur_kg.stores import loading
-from segur_kg.stores.base import CLOSURE_GRAPH, SOURCE_GRAPHS, UNION_GRAPH, LoadSummary, Store
+from segur_kg.stores.base import (
+    CLOSURE_GRAPH,
+    FIGURES_GRAPH,
+    SOURCE_GRAPHS,
+    UNION_GRAPH,
+    Derive,
+    LoadSummary,
+    Store,
+)
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -202,10 +210,11 @@ class OxigraphStore(Store):
 
         return self._rebuild(fill)
 
-    def replace_graphs(self, graphs: dict[str, Path]) -> None:
+    def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
         """A new store with everything but `graphs`, then each file in its graph, swapped in
         (bulk loads into a fresh store: faster than deleting a large graph triple by triple,
-        and atomic). The closure and its counts are kept: they cover the default graph only."""
+        and atomic); with `derive`, the figures of the registry graphs then. The closure and
+        its counts are kept: they cover the default graph only."""
         from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
         from pyoxigraph import Store as Oxigraph
 
@@ -219,7 +228,8 @@ class OxigraphStore(Store):
                 kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
                                           if graph.value not in graphs
                                           and graph.value not in (STATISTICS_GRAPH,
-                                                                  UNION_GRAPH))]
+                                                                  UNION_GRAPH)
+                                          and not (derive and graph.value == FIGURES_GRAPH))]
                 merged = any(map(_is_source, kept)) or any(map(_is_source, graphs))
                 for graph in kept:
                     _copy_graph(old, store, graph, self.path.parent,
@@ -238,6 +248,8 @@ class OxigraphStore(Store):
                     except SyntaxError as exc:
                         raise SegurKgError(f"{name}: the import wrote triples Oxigraph "
                                            f"cannot read ({one_line(exc)})") from None
+            if derive is not None:
+                _derive_figures(store, derive, union=merged)
             _keep_counts(store)
 
         self._rebuild(fill)
@@ -335,17 +347,34 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
     return closure
 
 
+def _derive_figures(store: Any, derive: Derive, union: bool) -> None:
+    """FIGURES_GRAPH (and its copy in UNION_GRAPH), from the registry graphs of `store`."""
+    from pyoxigraph import NamedNode
+
+    sources = [graph for graph in _source_graphs(store) if graph.value != FIGURES_GRAPH]
+
+    def select(text: str) -> Iterator[tuple[str | None, ...]]:
+        for solution in store.query(text, default_graph=sources):
+            yield tuple(None if value is None else value.value for value in solution)
+
+    data = derive(select, [graph.value for graph in sources]).encode("utf-8")
+    for target in (FIGURES_GRAPH, UNION_GRAPH) if union else (FIGURES_GRAPH,):
+        _bulk_load(store, loading.Chunk(data, "nt", "figures", 1), NamedNode(target))
+
+
 def _source_graphs(store: Any) -> list[Any]:
     return sorted(filter(_is_source, store.named_graphs()), key=lambda graph: graph.value)
 
 
 def _is_source(graph: Any) -> bool:
-    """Whether `graph` (a graph or its IRI) is the named graph of a registry import."""
+    """Whether `graph` (a graph or its IRI) is the named graph of a registry import, or the
+    figures derived from them."""
     from pyoxigraph import NamedNode
 
     if isinstance(graph, NamedNode):
         graph = graph.value
-    return isinstance(graph, str) and graph.startswith(SOURCE_GRAPHS)
+    return isinstance(graph, str) and (graph.startswith(SOURCE_GRAPHS)
+                                       or graph == FIGURES_GRAPH)
 
 
 def data_graphs(store: Any, infer: bool = False) -> Any:

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, BinaryIO
 from segur_kg.common import progress
 from segur_kg.common.atomic import open_atomic_bytes
 from segur_kg.common.errors import SegurKgError
-from segur_kg.sources.registries import codes, finess, mssante, reading, rpps
+from segur_kg.sources.registries import codes, figures, finess, mssante, reading, rpps
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, text, triple, typed
 from segur_kg.sources.registries.report import ImportReport
 
 if TYPE_CHECKING:
-    from segur_kg.stores.base import Store
+    from segur_kg.stores.base import Select, Store
 
 SOURCE_GRAPH = "https://w3id.org/segur/graph/source/"
 REFERENCE_GRAPH = SOURCE_GRAPH + "reference"
@@ -125,8 +125,14 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
                 _write(KINDS[key], group, reports[key], include_personal_data, stream,
                        quads=False)
         graphs[REFERENCE_GRAPH].write_bytes(reference_ntriples().encode())
-        store.replace_graphs(graphs)
+        store.replace_graphs(graphs, derive=_figures)
     return list(reports.values())
+
+
+def _figures(select: Select, graphs: list[str]) -> str:
+    """The national figures of the registry graphs a store holds after an import."""
+    imported = [name.removeprefix(SOURCE_GRAPH) for name in graphs]
+    return figures.ntriples(select, [key for key in imported if key in KINDS])
 
 
 def recognise(files: list[Path]) -> dict[str, list[Path]]:

@@ -1,0 +1,447 @@
+"""The national figures: what the national questions count, computed once per import from the
+registry graphs and kept in the store as RDF Data Cube observations (graph FIGURES_GRAPH).
+
+Counting millions of activities and mailboxes by SPARQL joins takes the engine minutes per
+question; reading each needed predicate once, in index order, and counting in Python takes
+seconds for all of them. Each question then reads a few hundred observations
+(queries/national/). The figures are the graph's own reading of the registries, not a source's:
+their dataset says so and names the imports they come from.
+
+Each observation belongs to one qb:DataSet, one per kind of count, and carries its dimensions
+(segur:refRegion, segur:refProfession, ...) and its counts (segur:establishmentCount, ...). A
+dimension an observation lacks means what its dataset says: "all" (the total over that
+dimension) or "none" (the records that have no value there, such as establishments in no
+region). The counts follow the SPARQL definitions kept in queries/national/by-records/, which
+a test runs against the figures on the fixtures and on a synthetic set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from segur_kg.sources.registries import codes
+from segur_kg.sources.registries.codes import ID, SEGUR
+from segur_kg.stores.base import Select
+
+FIGURES = f"{ID}figures/"
+DATASET = f"{ID}dataset/figures"
+QB = "http://purl.org/linked-data/cube#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+VOID = "http://rdfs.org/ns/void#"
+SPATIAL = f"{DCTERMS}spatial"
+PERSONAL = f"{ID}mailbox-kind/personnelle"
+ORGANISATIONAL = f"{ID}mailbox-kind/organisationnelle"
+READING = f"{ID}source/lecture-du-graphe"
+REGISTRIES = ("finess", "rpps", "mssante")
+OVERSEAS = ("97", "98")  # INSEE codes of the overseas départements and collectivities
+
+
+def _s(name: str) -> str:
+    return SEGUR + name
+
+
+# The datasets: key → (French label, English label). Their observations' absent dimensions:
+DATASETS = {
+    # refCategory, refRegion (absent: the establishment lies in no region)
+    "establishments": ("Établissements par catégorie et par région",
+                       "Establishments by category and region"),
+    # refCategory, refRegion (absent: all regions, and establishments in none)
+    "organisational-mailboxes": ("Établissements et boîtes organisationnelles par catégorie",
+                                 "Establishments and organisational mailboxes by category"),
+    # refLegalEntity, refRegion (absent: all regions)
+    "legal-entities": ("Établissements de chaque entité juridique",
+                       "Establishments of each legal entity"),
+    # refProfession, refRegion
+    "professionals": ("Professionnels par profession et par région",
+                      "Professionals by profession and region"),
+    # refOperatorDomain, refMailboxKind, refProfession (absent: all professions and holders)
+    "mailboxes": ("Boîtes aux lettres par domaine d'opérateur et par type",
+                  "Mailboxes by operator domain and kind"),
+    # refRecordClass, refDepartment (absent: no known département)
+    "outside-regions": ("Enregistrements situés hors des 18 régions",
+                        "Records outside the 18 regions"),
+    # refDepartment, refRegion (absent: none), refProfession (absent: all professions)
+    "overseas": ("Établissements, professionnels et boîtes aux lettres outre-mer",
+                 "Establishments, professionals and mailboxes overseas"),
+}
+
+
+@dataclass
+class Observation:
+    dataset: str
+    dimensions: dict[str, str | None]  # property local name → IRI (or literal for a domain)
+    counts: dict[str, int]
+
+    def ntriples(self) -> str:
+        dims = sorted((key, value) for key, value in self.dimensions.items() if value is not None)
+        key = "|".join(f"{name}={value}" for name, value in dims)
+        subject = f"<{FIGURES}{self.dataset}/{hashlib.sha1(key.encode()).hexdigest()[:16]}>"
+        out = [f"{subject} <{RDF_TYPE}> <{QB}Observation> .\n",
+               f"{subject} <{QB}dataSet> <{FIGURES}{self.dataset}> .\n"]
+        for name, value in dims:
+            obj = codes.text(value) if name == "refOperatorDomain" else f"<{value}>"
+            out.append(f"{subject} <{SEGUR}{name}> {obj} .\n")
+        for name, count in sorted(self.counts.items()):
+            out.append(f"{subject} <{SEGUR}{name}> {codes.typed(str(count), 'integer')} .\n")
+        return "".join(out)
+
+
+class Establishment:
+    __slots__ = ("categories", "regions", "departments", "entities")
+
+    def __init__(self) -> None:
+        self.categories: set[str] = set()
+        self.regions: set[str] = set()
+        self.departments: set[str] = set()
+        self.entities: set[str] = set()
+
+
+class Person:
+    """What the figures need of one professional (or mailbox holder): a million of them."""
+
+    __slots__ = ("professions", "typed", "regions", "departments", "overseas")
+
+    def __init__(self) -> None:
+        self.professions: tuple[str, ...] = ()
+        self.typed = False  # a segur:HealthProfessional
+        self.regions: dict[str, int] = {}  # region → that person's activities there
+        self.departments: set[str] = set()  # of any of their activities
+        self.overseas: set[tuple[str, str | None]] = set()  # (département, region) of activities
+
+
+class Mailbox:
+    __slots__ = ("kinds", "domains", "holders")
+
+    def __init__(self) -> None:
+        self.kinds: set[str] = set()
+        self.domains: set[str] = set()
+        self.holders: set[str] = set()
+
+
+@dataclass
+class Records:
+    """What the figures need of the registry graphs, read by a few streamed queries; the
+    engine follows each activity to its place, Python keeps one small record per person."""
+
+    establishments: dict[str, Establishment] = field(default_factory=dict)
+    persons: dict[str, Person] = field(default_factory=dict)
+    mailboxes: dict[str, Mailbox] = field(default_factory=dict)
+    # département (None: none known) → activities in no region
+    activities_outside: Counter[str | None] = field(default_factory=Counter)
+
+    def person(self, iri: str) -> Person:
+        found = self.persons.get(iri)
+        if found is None:
+            found = self.persons[iri] = Person()
+        return found
+
+
+_PREFIXES = """PREFIX segur: <https://w3id.org/segur/def/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+ESTABLISHMENTS = _PREFIXES + """SELECT ?e ?category ?region ?department ?entity WHERE {
+  ?e a segur:HealthEstablishment .
+  OPTIONAL { ?e segur:establishmentCategory ?category }
+  OPTIONAL { ?e dcterms:spatial ?region }
+  OPTIONAL { ?e segur:inDepartment ?department }
+  OPTIONAL { ?e segur:legalEntity ?entity }
+}"""
+PROFESSIONALS = _PREFIXES + "SELECT ?p WHERE { ?p a segur:HealthProfessional }"
+PROFESSIONS = _PREFIXES + "SELECT ?p ?profession WHERE { ?p segur:hasProfession ?profession }"
+ACTIVITY_REGIONS = _PREFIXES + """SELECT DISTINCT ?p ?a ?region WHERE {
+  ?p segur:hasActivity ?a . ?a dcterms:spatial ?region
+}"""
+ACTIVITY_DEPARTMENTS = _PREFIXES + """SELECT DISTINCT ?p ?department WHERE {
+  ?p segur:hasActivity ?a . ?a segur:inDepartment ?department
+}"""
+ACTIVITIES_OVERSEAS = _PREFIXES + """SELECT DISTINCT ?p ?department ?region WHERE {
+  ?p segur:hasActivity ?a . ?a segur:inDepartment ?department .
+  ?department skos:notation ?code .
+  FILTER(STRSTARTS(STR(?code), "97") || STRSTARTS(STR(?code), "98"))
+  OPTIONAL { ?a dcterms:spatial ?region }
+}"""
+ACTIVITIES_OUTSIDE = _PREFIXES + """SELECT ?department (COUNT(DISTINCT ?a) AS ?n) WHERE {
+  ?a a segur:ProfessionalActivity .
+  FILTER NOT EXISTS { ?a dcterms:spatial ?region }
+  OPTIONAL { ?a segur:inDepartment ?department }
+} GROUP BY ?department"""
+MAILBOXES = _PREFIXES + """SELECT ?m ?kind ?domain ?holder WHERE {
+  ?m a segur:MssanteMailbox .
+  OPTIONAL { ?m segur:hasMailboxKind ?kind }
+  OPTIONAL { ?m segur:operatorDomain ?domain }
+  OPTIONAL { ?m segur:mailboxHolder ?holder }
+}"""
+
+
+def read(select: Select) -> Records:
+    found = Records()
+    same: dict[str, str] = {}  # one string per IRI: millions of rows repeat a few values
+    one = lambda value: same.setdefault(value, value)  # noqa: E731
+    for e, category, region, department, entity in select(ESTABLISHMENTS):
+        record = found.establishments.get(e)  # type: ignore[arg-type]
+        if record is None:
+            record = found.establishments[e] = Establishment()  # type: ignore[index]
+        for value, target in ((category, record.categories), (region, record.regions),
+                              (department, record.departments), (entity, record.entities)):
+            if value is not None:
+                target.add(one(value))
+    for (person,) in select(PROFESSIONALS):
+        found.person(person).typed = True  # type: ignore[arg-type]
+    for person, profession in select(PROFESSIONS):
+        record = found.person(person)  # type: ignore[arg-type]
+        record.professions = (*record.professions, one(profession))  # type: ignore[arg-type]
+    for person, _, region in select(ACTIVITY_REGIONS):
+        regions = found.person(person).regions  # type: ignore[arg-type]
+        region = one(region)  # type: ignore[arg-type]
+        regions[region] = regions.get(region, 0) + 1
+    for person, department in select(ACTIVITY_DEPARTMENTS):
+        found.person(person).departments.add(one(department))  # type: ignore[arg-type]
+    for person, department, region in select(ACTIVITIES_OVERSEAS):
+        found.person(person).overseas.add(  # type: ignore[arg-type]
+            (one(department), region and one(region)))  # type: ignore[arg-type]
+    for department, number in select(ACTIVITIES_OUTSIDE):
+        found.activities_outside[department] += int(number)  # type: ignore[arg-type]
+    for mailbox, kind, domain, holder in select(MAILBOXES):
+        record = found.mailboxes.get(mailbox)  # type: ignore[arg-type]
+        if record is None:
+            record = found.mailboxes[mailbox] = Mailbox()  # type: ignore[index]
+        for value, target in ((kind, record.kinds), (domain, record.domains),
+                              (holder, record.holders)):
+            if value is not None:
+                target.add(one(value))
+    return found
+
+
+def compute(select: Select) -> list[Observation]:
+    records = read(select)
+    return [*establishments(records), *organisational_mailboxes(records),
+            *legal_entities(records), *professionals(records), *mailboxes(records),
+            *outside_regions(records), *overseas(records)]
+
+
+def ntriples(select: Select, imported: Iterable[str]) -> str:
+    """The figures of the registry graphs as sorted N-Triples, with their datasets and the
+    provenance of the whole: derived from the registry datasets `imported` (finess, rpps,
+    mssante) by the graph's own reading."""
+    lines = [observation.ntriples() for observation in compute(select)]
+    lines.append(describe(imported))
+    return "".join(sorted(set("".join(lines).splitlines(keepends=True))))
+
+
+def describe(imported: Iterable[str]) -> str:
+    whole = f"<{DATASET}>"
+    out = [f"{whole} <{RDF_TYPE}> <{VOID}Dataset> .\n",
+           f"{whole} <{RDF_TYPE}> <http://www.w3.org/ns/dcat#Dataset> .\n",
+           f"{whole} <{DCTERMS}title> {codes.text('Chiffres nationaux des registres', 'fr')} .\n",
+           f"{whole} <{DCTERMS}title> {codes.text('National figures of the registries', 'en')} .\n",
+           f"{whole} <{DCTERMS}source> <{READING}> .\n",
+           f"<{ID}dataset/segur-kg> <{VOID}subset> {whole} .\n"]
+    for registry in sorted(set(imported)):
+        out.append(f"{whole} <{PROV_DERIVED}> <{ID}dataset/{registry}> .\n")
+    for key, (french, english) in DATASETS.items():
+        dataset = f"<{FIGURES}{key}>"
+        out += [f"{dataset} <{RDF_TYPE}> <{QB}DataSet> .\n",
+                f"{dataset} <{RDFS_LABEL}> {codes.text(french, 'fr')} .\n",
+                f"{dataset} <{RDFS_LABEL}> {codes.text(english, 'en')} .\n",
+                f"{dataset} <{DCTERMS}isPartOf> {whole} .\n"]
+    return "".join(out)
+
+
+# --- one function per dataset --------------------------------------------------------------
+
+
+Cells = dict[tuple[str | None, ...], tuple[set[str], ...]]
+
+
+def _cells(width: int) -> Cells:
+    return defaultdict(lambda: tuple(set() for _ in range(width)))
+
+
+def establishments(records: Records) -> Iterator[Observation]:
+    """Establishments of a category, per region or in none (ehpad-per-ars,
+    establishments-by-corridor-region)."""
+    count: Counter[tuple[str, str | None]] = Counter()
+    for record in records.establishments.values():
+        for category in record.categories:
+            for region in record.regions or {None}:
+                count[category, region] += 1
+    for (category, region), number in count.items():
+        yield Observation("establishments", {"refCategory": category, "refRegion": region},
+                          {"establishmentCount": number})
+
+
+def _held(records: Records, kind: str) -> dict[str, set[str]]:
+    """holder → their mailboxes of `kind`."""
+    held: dict[str, set[str]] = defaultdict(set)
+    for iri, mailbox in records.mailboxes.items():
+        if kind in mailbox.kinds:
+            for holder in mailbox.holders:
+                held[holder].add(iri)
+    return held
+
+
+def organisational_mailboxes(records: Records) -> Iterator[Observation]:
+    """Per category, in each region and in all: establishments, those holding an
+    organisational mailbox, and those mailboxes (organisational-mailboxes-by-category)."""
+    held = _held(records, ORGANISATIONAL)
+    cells = _cells(3)
+    for iri, record in records.establishments.items():
+        for category in record.categories:
+            for region in (None, *record.regions):
+                found, equipped, boxes = cells[category, region]
+                found.add(iri)
+                if iri in held:
+                    equipped.add(iri)
+                    boxes.update(held[iri])
+    for (category, region), (found, equipped, boxes) in cells.items():
+        yield Observation("organisational-mailboxes",
+                          {"refCategory": category, "refRegion": region},
+                          {"establishmentCount": len(found),
+                           "equippedEstablishmentCount": len(equipped),
+                           "organisationalMailboxCount": len(boxes)})
+
+
+def legal_entities(records: Records) -> Iterator[Observation]:
+    """Per legal entity, in each region and in all: its establishments, their categories and
+    their regions (legal-entities-most-sites)."""
+    cells = _cells(3)
+    for iri, record in records.establishments.items():
+        for entity in record.entities:
+            for region in (None, *record.regions):
+                found, categories, regions = cells[entity, region]
+                found.add(iri)
+                categories.update(record.categories)
+                regions.update(record.regions if region is None else (region,))
+    for (entity, region), (found, categories, regions) in cells.items():
+        yield Observation("legal-entities", {"refLegalEntity": entity, "refRegion": region},
+                          {"establishmentCount": len(found), "categoryCount": len(categories),
+                           "regionCount": len(regions)})
+
+
+def professionals(records: Records) -> Iterator[Observation]:
+    """Per profession and region: professionals with an activity there, those activities,
+    and those professionals holding a personal mailbox (professionals-by-profession-region,
+    personal-mailbox-share)."""
+    holders = _held(records, PERSONAL)
+    people: Counter[tuple[str, str]] = Counter()
+    equipped: Counter[tuple[str, str]] = Counter()
+    activities: Counter[tuple[str, str]] = Counter()
+    for iri, person in records.persons.items():
+        if not person.typed:
+            continue
+        for profession in person.professions:
+            for region, number in person.regions.items():
+                people[profession, region] += 1
+                activities[profession, region] += number
+                if iri in holders:
+                    equipped[profession, region] += 1
+    for (profession, region), number in people.items():
+        yield Observation("professionals", {"refProfession": profession, "refRegion": region},
+                          {"professionalCount": number,
+                           "activityCount": activities[profession, region],
+                           "equippedProfessionalCount": equipped[profession, region]})
+
+
+def mailboxes(records: Records) -> Iterator[Observation]:
+    """Per operator domain and kind, for all holders and for the holders of each profession:
+    mailboxes and their holders (mailboxes-by-operator-domain)."""
+    cells = _cells(2)
+    nobody = Person()
+    for iri, mailbox in records.mailboxes.items():
+        professions = {profession for holder in mailbox.holders
+                       for profession in records.persons.get(holder, nobody).professions}
+        for domain in mailbox.domains:
+            for kind in mailbox.kinds:
+                for profession in (None, *professions):
+                    found, holding = cells[domain, kind, profession]
+                    found.add(iri)
+                    holding.update(mailbox.holders)
+    for (domain, kind, profession), (found, holding) in cells.items():
+        yield Observation("mailboxes", {"refOperatorDomain": domain, "refMailboxKind": kind,
+                                        "refProfession": profession},
+                          {"mailboxCount": len(found), "holderCount": len(holding)})
+
+
+def outside_regions(records: Records) -> Iterator[Observation]:
+    """Establishments, activities, professionals and mailboxes in no region, per département
+    or with none (outside-regions)."""
+    count: Counter[tuple[str, str | None]] = Counter()
+
+    def add(kind: str, departments: Iterable[str]) -> None:
+        for department in set(departments) or {None}:
+            count[_s(kind), department] += 1
+
+    for record in records.establishments.values():
+        if not record.regions:
+            add("HealthEstablishment", record.departments)
+    for department, number in records.activities_outside.items():
+        count[_s("ProfessionalActivity"), department] += number
+    for person in records.persons.values():
+        if person.typed and not person.regions:
+            add("HealthProfessional", person.departments)
+    nobody = Person()
+    for mailbox in records.mailboxes.values():
+        regions: set[str] = set()
+        departments: set[str] = set()
+        for holder in mailbox.holders:
+            establishment = records.establishments.get(holder)
+            if establishment is not None:
+                regions.update(establishment.regions)
+                departments.update(establishment.departments)
+            person = records.persons.get(holder, nobody)
+            regions.update(person.regions)
+            departments.update(person.departments)
+        if not regions:
+            add("MssanteMailbox", departments)
+    for (kind, department), number in count.items():
+        yield Observation("outside-regions",
+                          {"refRecordClass": kind, "refDepartment": department},
+                          {"recordCount": number})
+
+
+def overseas(records: Records) -> Iterator[Observation]:
+    """Per overseas département and its region (or none): establishments, professionals,
+    personal and organisational mailboxes; and per profession, its professionals and their
+    personal mailboxes (overseas-coverage)."""
+    overseas_codes = {iri for code, iri in codes.concepts("department").items()
+                      if code.startswith(OVERSEAS)}
+
+    def places(record: Establishment) -> Iterator[tuple[str, str | None]]:
+        for department in record.departments & overseas_codes:
+            for region in record.regions or {None}:
+                yield department, region
+
+    # (département, region, profession or None for all) → establishments, professionals,
+    # personal mailboxes, organisational mailboxes
+    cells = _cells(4)
+    for iri, record in records.establishments.items():
+        for department, region in places(record):
+            cells[department, region, None][0].add(iri)
+    for iri, mailbox in records.mailboxes.items():
+        for holder in mailbox.holders:
+            establishment = records.establishments.get(holder)
+            if ORGANISATIONAL in mailbox.kinds and establishment is not None:
+                for department, region in places(establishment):
+                    cells[department, region, None][3].add(iri)
+    personal = _held(records, PERSONAL)
+    for iri, person in records.persons.items():
+        for department, region in person.overseas:
+            for profession in (None, *person.professions):
+                _, people, boxes, _ = cells[department, region, profession]
+                if person.typed:
+                    people.add(iri)
+                boxes.update(personal.get(iri, ()))
+    for (department, region, profession), (found, people, boxes, organisational) in cells.items():
+        counts = {"professionalCount": len(people), "personalMailboxCount": len(boxes)}
+        if profession is None:
+            counts |= {"establishmentCount": len(found),
+                       "organisationalMailboxCount": len(organisational)}
+        yield Observation("overseas", {"refDepartment": department, "refRegion": region,
+                                       "refProfession": profession}, counts)
