@@ -197,6 +197,29 @@ def test_figures_answer_as_the_records_do_on_a_synthetic_set(synthetic_store: st
         assert figures == answer(synthetic_store, name, *params, by_records=True), params
 
 
+def _figures_of(spec: str) -> list[str]:
+    from pyoxigraph import NamedNode, RdfFormat, Store
+
+    opened = Store.read_only(spec.removeprefix("oxigraph:"))
+    dumped = opened.dump(format=RdfFormat.N_TRIPLES,
+                         from_graph=NamedNode("https://w3id.org/segur/graph/figures"))
+    return sorted(dumped.decode("utf-8").splitlines())
+
+
+def test_imports_one_by_one_give_the_figures_of_one_import(store: str, tmp_path: Path) -> None:
+    """Imported one at a time, each import reads the registries kept from the earlier ones
+    back from the store: the figures are those of the three imported together."""
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    with _output(), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["load", "--store", spec]) == 0
+        for registry, name in (("mssante", "mssante.txt"), ("rpps", "rpps.txt"),
+                               ("finess", "finess-etalab.csv"), ("rpps", "rpps.txt")):
+            assert main(["import", registry, str(FIXTURES / name), "--store", spec]) == 0
+    together = _figures_of(store)
+    assert len(together) > 100
+    assert _figures_of(spec) == together
+
+
 def test_the_figures_say_where_they_come_from(store: str) -> None:
     from pyoxigraph import NamedNode, Store
 

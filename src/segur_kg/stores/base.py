@@ -30,7 +30,8 @@ UNION_GRAPH = "https://w3id.org/segur/graph/union"
 FIGURES_GRAPH = "https://w3id.org/segur/graph/figures"
 # Rows of a SELECT over the registry graphs, each value a string (None when unbound), streamed.
 Select = Callable[[str], Iterator[tuple[str | None, ...]]]
-# (select, the registry graphs' IRIs) → the N-Triples of FIGURES_GRAPH
+# (select over the registry graphs a store keeps from earlier imports, their IRIs) → the
+# N-Triples of FIGURES_GRAPH
 Derive = Callable[[Select, list[str]], str]
 
 @dataclass(frozen=True)
@@ -112,8 +113,7 @@ class Store:
 
     def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
         """Put each N-Triples file in its named graph (under SOURCE_GRAPHS), replacing what
-        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too, from
-        the registry graphs as they then are."""
+        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too."""
         raise SegurKgError(f"the {self.name} store cannot take imports; import into an "
                            "oxigraph:PATH store, or into a file with -o FILE.nt and load it")
 

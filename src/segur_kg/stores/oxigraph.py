@@ -237,6 +237,8 @@ class OxigraphStore(Store):
             finally:
                 del old
                 gc.collect()
+            # The figures first: they read the registry graphs kept from earlier imports.
+            derived = _derive_figures(store, derive) if derive is not None else None
             for name, path in sorted(graphs.items()):
                 targets = [NamedNode(name)]
                 if merged and _is_source(name):
@@ -248,8 +250,10 @@ class OxigraphStore(Store):
                     except SyntaxError as exc:
                         raise SegurKgError(f"{name}: the import wrote triples Oxigraph "
                                            f"cannot read ({one_line(exc)})") from None
-            if derive is not None:
-                _derive_figures(store, derive, union=merged)
+            if derived is not None:
+                for target in (FIGURES_GRAPH, UNION_GRAPH) if merged else (FIGURES_GRAPH,):
+                    _bulk_load(store, loading.Chunk(derived, "nt", "figures", 1),
+                               NamedNode(target))
             _keep_counts(store)
 
         self._rebuild(fill)
@@ -347,19 +351,16 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
     return closure
 
 
-def _derive_figures(store: Any, derive: Derive, union: bool) -> None:
-    """FIGURES_GRAPH (and its copy in UNION_GRAPH), from the registry graphs of `store`."""
-    from pyoxigraph import NamedNode
-
+def _derive_figures(store: Any, derive: Derive) -> bytes:
+    """The N-Triples of FIGURES_GRAPH, given the registry graphs `store` holds so far (those
+    kept from earlier imports) to read from."""
     sources = [graph for graph in _source_graphs(store) if graph.value != FIGURES_GRAPH]
 
     def select(text: str) -> Iterator[tuple[str | None, ...]]:
         for solution in store.query(text, default_graph=sources):
             yield tuple(None if value is None else value.value for value in solution)
 
-    data = derive(select, [graph.value for graph in sources]).encode("utf-8")
-    for target in (FIGURES_GRAPH, UNION_GRAPH) if union else (FIGURES_GRAPH,):
-        _bulk_load(store, loading.Chunk(data, "nt", "figures", 1), NamedNode(target))
+    return derive(select, [graph.value for graph in sources]).encode("utf-8")
 
 
 def _source_graphs(store: Any) -> list[Any]:

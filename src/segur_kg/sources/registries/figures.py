@@ -103,16 +103,19 @@ class Establishment:
 
 
 class Person:
-    """What the figures need of one professional (or mailbox holder): a million of them."""
+    """What the figures need of one professional (or mailbox holder): a million of them, so
+    tuples rather than sets and dicts."""
 
-    __slots__ = ("professions", "typed", "regions", "departments", "overseas")
+    __slots__ = ("professions", "typed", "regions", "departments", "overseas", "lines")
 
     def __init__(self) -> None:
         self.professions: tuple[str, ...] = ()
         self.typed = False  # a segur:HealthProfessional
-        self.regions: dict[str, int] = {}  # region → that person's activities there
-        self.departments: set[str] = set()  # of any of their activities
-        self.overseas: set[tuple[str, str | None]] = set()  # (département, region) of activities
+        self.regions: tuple[tuple[str, int], ...] = ()  # (region, their activities there)
+        self.departments: tuple[str, ...] = ()  # of any of their activities
+        self.overseas: tuple[tuple[str, str | None], ...] = ()  # (département, region)
+        # (activity, region, département) of each activity line read, until Records.settle
+        self.lines: list[tuple[str, str | None, str | None]] | None = None
 
 
 class Mailbox:
@@ -126,8 +129,9 @@ class Mailbox:
 
 @dataclass
 class Records:
-    """What the figures need of the registry graphs, read by a few streamed queries; the
-    engine follows each activity to its place, Python keeps one small record per person."""
+    """What the figures need of the registries: noted by the importers as they read the files
+    (add_establishment, add_activity, add_mailbox, then settle), or read from the registry
+    graphs of a store (read_graphs) for a registry the import did not read."""
 
     establishments: dict[str, Establishment] = field(default_factory=dict)
     persons: dict[str, Person] = field(default_factory=dict)
@@ -141,10 +145,106 @@ class Records:
             found = self.persons[iri] = Person()
         return found
 
+    def add_establishment(self, iri: str, category: str | None, region: str | None,
+                          department: str | None, entity: str | None) -> None:
+        record = self.establishments.get(iri)
+        if record is None:
+            record = self.establishments[iri] = Establishment()
+        for value, target in ((category, record.categories), (region, record.regions),
+                              (department, record.departments), (entity, record.entities)):
+            if value is not None:
+                target.add(value)
+
+    def add_activity(self, person: str, profession: str | None, activity: str,
+                     region: str | None, department: str | None) -> None:
+        """An activity line of the Annuaire Santé: its professional (a HealthProfessional),
+        their profession when known, the activity's IRI (lines may repeat one) and place."""
+        record = self.person(person)
+        record.typed = True
+        if profession is not None and profession not in record.professions:
+            record.professions = (*record.professions, profession)
+        if record.lines is None:
+            record.lines = []
+        record.lines.append((activity, region, department))
+
+    def add_mailbox(self, iri: str, kind: str, domain: str, holder: str | None) -> None:
+        record = self.mailboxes.get(iri)
+        if record is None:
+            record = self.mailboxes[iri] = Mailbox()
+        record.kinds.add(kind)
+        record.domains.add(domain)
+        if holder is not None:
+            record.holders.add(holder)
+
+    def settle(self) -> None:
+        """Each person's activity lines, merged by activity as the graph merges them, turned
+        into their places."""
+        overseas = _overseas_departments()
+        for person in self.persons.values():
+            if person.lines is None:
+                continue
+            activities: dict[str, tuple[set[str], set[str]]] = {}
+            for activity, region, department in person.lines:
+                regions, departments = activities.setdefault(activity, (set(), set()))
+                if region is not None:
+                    regions.add(region)
+                if department is not None:
+                    departments.add(department)
+            person.lines = None
+            self._place(person, activities.values(), overseas)
+
+    def _place(self, person: Person, activities: Iterable[tuple[set[str], set[str]]],
+               overseas: set[str]) -> None:
+        count: Counter[str] = Counter()
+        departments: set[str] = set()
+        abroad: set[tuple[str, str | None]] = set()
+        for regions, where in activities:
+            count.update(regions)
+            departments.update(where)
+            if not regions:
+                for department in where or {None}:
+                    self.activities_outside[department] += 1
+            for department in where & overseas:
+                abroad.update((department, region) for region in regions or {None})
+        person.regions = tuple(sorted(count.items()))
+        person.departments = tuple(sorted(departments))
+        person.overseas = tuple(sorted(abroad, key=str))
+
+    def read_graphs(self, registry: str, select: Select) -> None:
+        """The records of `registry` (finess, rpps or mssante), from its graph in a store: the
+        engine follows each activity to its place (slower than reading the file)."""
+        if registry == "finess":
+            for e, category, region, department, entity in select(ESTABLISHMENTS):
+                self.add_establishment(e, category, region, department, entity)  # type: ignore[arg-type]
+        elif registry == "rpps":
+            for (person,) in select(PROFESSIONALS):
+                self.person(person).typed = True  # type: ignore[arg-type]
+            for person, profession in select(PROFESSIONS):
+                record = self.person(person)  # type: ignore[arg-type]
+                record.professions = (*record.professions, profession)  # type: ignore[arg-type]
+            activities: dict[str, dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
+            for person, activity, region, department in select(ACTIVITIES):
+                regions, departments = activities[person].setdefault(  # type: ignore[index]
+                    activity, (set(), set()))  # type: ignore[arg-type]
+                if region is not None:
+                    regions.add(region)
+                if department is not None:
+                    departments.add(department)
+            overseas = _overseas_departments()
+            for person, places in activities.items():
+                self._place(self.person(person), places.values(), overseas)
+        elif registry == "mssante":
+            for mailbox, kind, domain, holder in select(MAILBOXES):
+                self.add_mailbox(mailbox, kind, domain, holder)  # type: ignore[arg-type]
+
+
+def _overseas_departments() -> set[str]:
+    return {iri for code, iri in codes.concepts("department").items()
+            if code.startswith(OVERSEAS)}
+
 
 _PREFIXES = """PREFIX segur: <https://w3id.org/segur/def/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 ESTABLISHMENTS = _PREFIXES + """SELECT ?e ?category ?region ?department ?entity WHERE {
   ?e a segur:HealthEstablishment .
@@ -155,82 +255,28 @@ ESTABLISHMENTS = _PREFIXES + """SELECT ?e ?category ?region ?department ?entity 
 }"""
 PROFESSIONALS = _PREFIXES + "SELECT ?p WHERE { ?p a segur:HealthProfessional }"
 PROFESSIONS = _PREFIXES + "SELECT ?p ?profession WHERE { ?p segur:hasProfession ?profession }"
-ACTIVITY_REGIONS = _PREFIXES + """SELECT DISTINCT ?p ?a ?region WHERE {
-  ?p segur:hasActivity ?a . ?a dcterms:spatial ?region
-}"""
-ACTIVITY_DEPARTMENTS = _PREFIXES + """SELECT DISTINCT ?p ?department WHERE {
-  ?p segur:hasActivity ?a . ?a segur:inDepartment ?department
-}"""
-ACTIVITIES_OVERSEAS = _PREFIXES + """SELECT DISTINCT ?p ?department ?region WHERE {
-  ?p segur:hasActivity ?a . ?a segur:inDepartment ?department .
-  ?department skos:notation ?code .
-  FILTER(STRSTARTS(STR(?code), "97") || STRSTARTS(STR(?code), "98"))
+ACTIVITIES = _PREFIXES + """SELECT ?p ?a ?region ?department WHERE {
+  ?p segur:hasActivity ?a .
   OPTIONAL { ?a dcterms:spatial ?region }
-}"""
-ACTIVITIES_OUTSIDE = _PREFIXES + """SELECT ?department (COUNT(DISTINCT ?a) AS ?n) WHERE {
-  ?a a segur:ProfessionalActivity .
-  FILTER NOT EXISTS { ?a dcterms:spatial ?region }
   OPTIONAL { ?a segur:inDepartment ?department }
-} GROUP BY ?department"""
+}"""
 MAILBOXES = _PREFIXES + """SELECT ?m ?kind ?domain ?holder WHERE {
-  ?m a segur:MssanteMailbox .
-  OPTIONAL { ?m segur:hasMailboxKind ?kind }
-  OPTIONAL { ?m segur:operatorDomain ?domain }
+  ?m a segur:MssanteMailbox ; segur:hasMailboxKind ?kind ; segur:operatorDomain ?domain .
   OPTIONAL { ?m segur:mailboxHolder ?holder }
 }"""
 
 
-def read(select: Select) -> Records:
-    found = Records()
-    same: dict[str, str] = {}  # one string per IRI: millions of rows repeat a few values
-    one = lambda value: same.setdefault(value, value)  # noqa: E731
-    for e, category, region, department, entity in select(ESTABLISHMENTS):
-        record = found.establishments.get(e)  # type: ignore[arg-type]
-        if record is None:
-            record = found.establishments[e] = Establishment()  # type: ignore[index]
-        for value, target in ((category, record.categories), (region, record.regions),
-                              (department, record.departments), (entity, record.entities)):
-            if value is not None:
-                target.add(one(value))
-    for (person,) in select(PROFESSIONALS):
-        found.person(person).typed = True  # type: ignore[arg-type]
-    for person, profession in select(PROFESSIONS):
-        record = found.person(person)  # type: ignore[arg-type]
-        record.professions = (*record.professions, one(profession))  # type: ignore[arg-type]
-    for person, _, region in select(ACTIVITY_REGIONS):
-        regions = found.person(person).regions  # type: ignore[arg-type]
-        region = one(region)  # type: ignore[arg-type]
-        regions[region] = regions.get(region, 0) + 1
-    for person, department in select(ACTIVITY_DEPARTMENTS):
-        found.person(person).departments.add(one(department))  # type: ignore[arg-type]
-    for person, department, region in select(ACTIVITIES_OVERSEAS):
-        found.person(person).overseas.add(  # type: ignore[arg-type]
-            (one(department), region and one(region)))  # type: ignore[arg-type]
-    for department, number in select(ACTIVITIES_OUTSIDE):
-        found.activities_outside[department] += int(number)  # type: ignore[arg-type]
-    for mailbox, kind, domain, holder in select(MAILBOXES):
-        record = found.mailboxes.get(mailbox)  # type: ignore[arg-type]
-        if record is None:
-            record = found.mailboxes[mailbox] = Mailbox()  # type: ignore[index]
-        for value, target in ((kind, record.kinds), (domain, record.domains),
-                              (holder, record.holders)):
-            if value is not None:
-                target.add(one(value))
-    return found
-
-
-def compute(select: Select) -> list[Observation]:
-    records = read(select)
+def compute(records: Records) -> list[Observation]:
     return [*establishments(records), *organisational_mailboxes(records),
             *legal_entities(records), *professionals(records), *mailboxes(records),
             *outside_regions(records), *overseas(records)]
 
 
-def ntriples(select: Select, imported: Iterable[str]) -> str:
-    """The figures of the registry graphs as sorted N-Triples, with their datasets and the
+def ntriples(records: Records, imported: Iterable[str]) -> str:
+    """The figures of the (settled) records as sorted N-Triples, with their datasets and the
     provenance of the whole: derived from the registry datasets `imported` (finess, rpps,
     mssante) by the graph's own reading."""
-    lines = [observation.ntriples() for observation in compute(select)]
+    lines = [observation.ntriples() for observation in compute(records)]
     lines.append(describe(imported))
     return "".join(sorted(set("".join(lines).splitlines(keepends=True))))
 
@@ -337,7 +383,7 @@ def professionals(records: Records) -> Iterator[Observation]:
         if not person.typed:
             continue
         for profession in person.professions:
-            for region, number in person.regions.items():
+            for region, number in person.regions:
                 people[profession, region] += 1
                 activities[profession, region] += number
                 if iri in holders:
@@ -396,7 +442,7 @@ def outside_regions(records: Records) -> Iterator[Observation]:
                 regions.update(establishment.regions)
                 departments.update(establishment.departments)
             person = records.persons.get(holder, nobody)
-            regions.update(person.regions)
+            regions.update(region for region, _ in person.regions)
             departments.update(person.departments)
         if not regions:
             add("MssanteMailbox", departments)
@@ -410,8 +456,7 @@ def overseas(records: Records) -> Iterator[Observation]:
     """Per overseas département and its region (or none): establishments, professionals,
     personal and organisational mailboxes; and per profession, its professionals and their
     personal mailboxes (overseas-coverage)."""
-    overseas_codes = {iri for code, iri in codes.concepts("department").items()
-                      if code.startswith(OVERSEAS)}
+    overseas_codes = _overseas_departments()
 
     def places(record: Establishment) -> Iterator[tuple[str, str | None]]:
         for department in record.departments & overseas_codes:

@@ -13,11 +13,15 @@ import csv
 import operator
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from segur_kg.sources.registries import geography
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, iri, term, text, triple, typed
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
+
+if TYPE_CHECKING:
+    from segur_kg.sources.registries.figures import Records
 
 FIELDS = ("structureet", "nofinesset", "nofinessej", "rs", "rslongue", "complrs",
           "compldistrib", "numvoie", "typvoie", "voie", "compvoie", "lieuditbp", "commune",
@@ -66,6 +70,7 @@ class FinessReader:
         self._categories = concepts("category")
         self._departments = concepts("department")
         self._regions = concepts("region")
+        self.records: Records | None = None  # where an import into a store notes each one
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
@@ -126,6 +131,12 @@ class FinessReader:
             out.append(triple(subject, RDFS_LABEL, text(long_name or short_name, "fr")))
         if long_name and short_name and short_name != long_name:
             out.append(triple(subject, SKOS_ALT_LABEL, text(short_name, "fr")))
+        if self.records is not None:
+            department_concept, region_concept = self._where(department)
+            self.records.add_establishment(
+                establishment_iri(number), self._categories.get(category), region_concept,
+                department_concept,
+                legal_entity_iri(entity) if FINESS_NUMBER.fullmatch(entity) else None)
         if FINESS_NUMBER.fullmatch(entity):
             out.append(triple(subject, term("legalEntity"), iri(legal_entity_iri(entity))))
             if entity not in self._legal_entities:
@@ -158,15 +169,21 @@ class FinessReader:
             return []
         return [triple(subject, term("establishmentCategory"), iri(concept))]
 
-    def _place(self, subject: str, raw: str) -> list[str]:
+    def _where(self, raw: str) -> tuple[str | None, str | None]:
+        """The concepts of the département and region of a FINESS département code."""
         department = geography.department(raw)
         concept = self._departments.get(department) if department else None
+        if concept is None:
+            return None, None
+        region = geography.region(department)  # type: ignore[arg-type]
+        return concept, self._regions.get(region) if region else None
+
+    def _place(self, subject: str, raw: str) -> list[str]:
+        concept, region_concept = self._where(raw)
         if concept is None:
             self.report.unknown("departement", raw or "(empty)")
             return []
         out = [triple(subject, term("inDepartment"), iri(concept))]
-        region = geography.region(department)
-        region_concept = self._regions.get(region) if region else None
         if region_concept is None:
             self.report.notes[f"establishments outside the 18 regions (département {raw})"] += 1
         else:

@@ -117,22 +117,27 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
             _write_reference(stream, reports[next(iter(groups))], output.suffix == ".nq")
         return list(reports.values())
     assert store is not None
+    records = figures.Records()  # what the national figures count, noted while reading
+
+    def derive(select: Select, held: list[str]) -> str:
+        """The figures of the registries the store holds once this import is in: those read
+        now, and those kept from earlier imports, read back from their graphs."""
+        kept = [key for key in KINDS if graph_iri(key) in held and key not in groups]
+        for key in kept:
+            records.read_graphs(key, select)
+        records.settle()
+        return figures.ntriples(records, [*groups, *kept])
+
     with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
         graphs = {REFERENCE_GRAPH: Path(folder) / "reference.nt"}
         for key, group in groups.items():
             graphs[graph_iri(key)] = Path(folder) / f"{key}.nt"
             with graphs[graph_iri(key)].open("wb") as stream:
                 _write(KINDS[key], group, reports[key], include_personal_data, stream,
-                       quads=False)
+                       quads=False, records=records)
         graphs[REFERENCE_GRAPH].write_bytes(reference_ntriples().encode())
-        store.replace_graphs(graphs, derive=_figures)
+        store.replace_graphs(graphs, derive=derive)
     return list(reports.values())
-
-
-def _figures(select: Select, graphs: list[str]) -> str:
-    """The national figures of the registry graphs a store holds after an import."""
-    imported = [name.removeprefix(SOURCE_GRAPH) for name in graphs]
-    return figures.ntriples(select, [key for key in imported if key in KINDS])
 
 
 def recognise(files: list[Path]) -> dict[str, list[Path]]:
@@ -161,8 +166,9 @@ def recognise(files: list[Path]) -> dict[str, list[Path]]:
 
 
 def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
-           stream: BinaryIO, quads: bool) -> None:
+           stream: BinaryIO, quads: bool, records: figures.Records | None = None) -> None:
     reader = kind.reader(report, personal)
+    reader.records = records  # type: ignore[attr-defined]
     names, dates = [], []
     graph = graph_iri(kind.registry.key)
     pending: list[str] = []  # written in batches: one write per line costs more than the line

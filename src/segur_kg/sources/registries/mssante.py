@@ -17,6 +17,7 @@ import hashlib
 import operator
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from segur_kg.common.errors import SegurKgError
@@ -24,6 +25,9 @@ from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text, tri
 from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri, legal_entity_iri
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
+
+if TYPE_CHECKING:
+    from segur_kg.sources.registries.figures import Records
 from segur_kg.sources.registries.rpps import NATIONAL_ID_FORM, professional_iri
 
 KIND = "Type de BAL"
@@ -60,6 +64,7 @@ class MssanteReader:
         self.personal = include_personal_data
         self._addresses: set[bytes] = set()
         self._personal: list[tuple[str, str, str]] = []  # (holder id, address, domain)
+        self.records: Records | None = None  # where an import into a store notes each one
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
@@ -118,10 +123,13 @@ class MssanteReader:
                 return
             self._personal.append((national, address, domain))
             return
-        mailbox = iri(f"{ID}mailbox/{quote(address.lower(), safe='@.-_+')}")
+        bare = f"{ID}mailbox/{quote(address.lower(), safe='@.-_+')}"
+        mailbox = iri(bare)
         out = self._common(mailbox, KINDS[kind], domain)
         out.append(triple(mailbox, term("mailboxAddress"), text(address)))
         holder = self._structure(row[STRUCTURE_TYPE], row[STRUCTURE_ID])
+        if self.records is not None:
+            self.records.add_mailbox(bare, KINDS[kind], domain, holder[0] if holder else None)
         if holder:
             out.append(triple(mailbox, term("mailboxHolder"), iri(holder[0])))
             if holder[1]:
@@ -161,6 +169,9 @@ class MssanteReader:
             previous = national
             holder = professional_iri(national)
             mailbox = iri(f"{holder}/mailbox/{rank}")
+            if self.records is not None:
+                self.records.add_mailbox(f"{holder}/mailbox/{rank}", KINDS["PER"], domain,
+                                         holder)
             out = self._common(mailbox, KINDS["PER"], domain)
             out.append(triple(mailbox, term("mailboxHolder"), iri(holder)))
             if self.personal:

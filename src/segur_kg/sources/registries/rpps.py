@@ -17,6 +17,7 @@ import hashlib
 import operator
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from segur_kg.common.errors import SegurKgError
 from segur_kg.sources.registries import geography
@@ -24,6 +25,9 @@ from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, iri, term,
 from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
+
+if TYPE_CHECKING:
+    from segur_kg.sources.registries.figures import Records
 
 TYPE = "Type d'identifiant PP"
 ID_PP = "Identifiant PP"
@@ -88,6 +92,8 @@ class RppsReader:
         self._regions = concepts("region")
         self._places: dict[tuple[str, str, str], tuple[str, ...]] = {}
         self._seen: dict[str, str] = {}  # national id → profession code written
+        self.records: Records | None = None  # where an import into a store notes each activity
+        self._bare: dict[str, str] = {}  # "<IRI>" → "IRI", one string each
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
@@ -153,7 +159,8 @@ class RppsReader:
             self._coded(out, person, P_PROFESSION, self._professions, profession, PROFESSION)
             self._seen[national] = profession
         key = "|".join((site, siret, structure, mode, sector, profession, skill))
-        activity = f"<{person_iri}/activity/{hashlib.sha1(key.encode()).hexdigest()[:12]}>"
+        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+        activity = f"<{person_iri}/activity/{digest}>"
         out.append(f"{activity} {P_TYPE} {C_ACTIVITY} .\n"
                    f"{person} {P_ACTIVITY} {activity} .\n"
                    f"{activity} {P_SOURCE} {SOURCE} .\n")
@@ -167,10 +174,30 @@ class RppsReader:
                 report.notes["activities at a FINESS site"] += 1
             else:
                 report.unknown(FINESS_SITE, site)
-        for predicate, concept in self._place(country, department, postal_code):
+        place = self._place(country, department, postal_code)
+        for predicate, concept in place:
             out.append(f"{activity} {predicate} {concept} .\n")
         report.resources["activities"] += 1
+        if self.records is not None:
+            self._note(person_iri, profession, digest, place)
         return "".join(out)
+
+    def _note(self, person: str, profession: str, activity: str,
+              place: tuple[tuple[str, str], ...]) -> None:
+        """The activity in the records the national figures are counted from."""
+        assert self.records is not None
+        found = dict(place)
+        self.records.add_activity(person, self._iri(self._professions.get(profession)),
+                                  activity, self._iri(found.get(P_SPATIAL)),
+                                  self._iri(found.get(P_DEPARTMENT)))
+
+    def _iri(self, written: str | None) -> str | None:
+        if written is None:
+            return None
+        bare = self._bare.get(written)
+        if bare is None:
+            bare = self._bare[written] = written[1:-1]
+        return bare
 
     def _coded(self, out: list[str], subject: str, predicate: str, known: dict[str, str],
                code: str, column: str) -> None:
