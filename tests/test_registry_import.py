@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 
 from segur_kg.cli import main
 from segur_kg.sources.registries.synthetic import zip_file
-from segur_kg.stores.base import FIGURES_GRAPH, SOURCE_GRAPHS, UNION_GRAPH
+from segur_kg.stores.base import FIGURES_GRAPH, LEGACY_UNION_GRAPH, SOURCE_GRAPHS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registries"
 FINESS, FINESS_UTF8 = FIXTURES / "finess-etalab.csv", FIXTURES / "finess-etalab-utf8.csv"
@@ -252,19 +252,19 @@ def test_store_import_replaces_only_its_own_graph(tmp_path, capsys) -> None:
     assert _count(store, ESTABLISHMENTS, capsys) == 4
     total = _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", capsys)
     assert total > base
-    # Queries read one merged graph: exactly the default graph, the registry graphs and the
-    # figures derived from them.
+    # Queries read the default graph, the registry graphs and the figures derived from them,
+    # each triple once; the store keeps no merged copy of them.
     from pyoxigraph import DefaultGraph, NamedNode
     from pyoxigraph import Store as Oxigraph
 
     engine = Oxigraph.read_only(str(tmp_path / "store"))
     sources = [g for g in engine.named_graphs() if g.value.startswith(SOURCE_GRAPHS)]
     assert {g.value.rsplit("/", 1)[-1] for g in sources} == {"finess", "rpps", "reference"}
+    assert NamedNode(LEGACY_UNION_GRAPH) not in set(engine.named_graphs())
     sources.append(NamedNode(FIGURES_GRAPH))
     merged = {(q.subject, q.predicate, q.object) for graph in (DefaultGraph(), *sources)
               for q in engine.quads_for_pattern(None, None, None, graph)}
-    assert total == len(merged) == len(list(engine.quads_for_pattern(
-        None, None, None, NamedNode(UNION_GRAPH))))
+    assert total == len(merged)
     del engine
     # The VoID description names each registry, its files and its extract date.
     described = tmp_path / "void.ttl"

@@ -30,6 +30,7 @@ PREFIXES: dict[str, str] = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "vann": "http://purl.org/vocab/vann/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "qb": "http://purl.org/linked-data/cube#",
 }
 # SPARQL text may use either name for resources; a graph can only bind one prefix per namespace.
 QUERY_PREFIXES: dict[str, str] = {**PREFIXES, "segurid": ID}

@@ -22,9 +22,10 @@ CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
 # Each registry import is a named graph under this IRI (segur_kg.sources.registries.importing);
 # queries, counts and exports read them with the default graph (or the closure).
 SOURCE_GRAPHS = "https://w3id.org/segur/graph/source/"
-# The default graph and every registry graph merged in one graph, which the store rebuilds with
-# each import: the engine joins within one graph faster than across several.
-UNION_GRAPH = "https://w3id.org/segur/graph/union"
+# Stores of earlier versions kept the default graph and every registry graph merged in this
+# graph too; the next import or `infer` leaves it out. Since the national questions read the
+# figures, the copy cost twice the loading and the disk for no question.
+LEGACY_UNION_GRAPH = "https://w3id.org/segur/graph/union"
 # The national figures the registry graphs give (segur_kg.sources.registries.figures), derived
 # from them by each import; kept and merged with them.
 FIGURES_GRAPH = "https://w3id.org/segur/graph/figures"

@@ -36,8 +36,8 @@ from segur_kg.stores import loading
 from segur_kg.stores.base import (
     CLOSURE_GRAPH,
     FIGURES_GRAPH,
+    LEGACY_UNION_GRAPH,
     SOURCE_GRAPHS,
-    UNION_GRAPH,
     Derive,
     LoadSummary,
     Store,
@@ -195,16 +195,14 @@ class OxigraphStore(Store):
     def infer(self) -> int:
         """A new store with the same asserted triples and their closure, swapped in: cheaper
         than deleting an old closure triple by triple, and atomic."""
-        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+        from pyoxigraph import DefaultGraph, RdfFormat
 
         asserted = self._reader().dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
         self.close()
 
         def fill(store: Any) -> int:
             store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
-            if self._copy_sources(store):
-                store.bulk_load(asserted, format=RdfFormat.N_TRIPLES,
-                                to_graph=NamedNode(UNION_GRAPH))
+            self._copy_sources(store)
             _keep_counts(store)
             return _fill_closure(store, asserted)
 
@@ -221,46 +219,40 @@ class OxigraphStore(Store):
         from segur_kg.publishing.counts import STATISTICS_GRAPH
 
         self.close()
+        # Not carried over: the counts, computed again; the figures, when derived again; the
+        # merged copy of every graph that stores of earlier versions kept.
+        dropped = {STATISTICS_GRAPH, LEGACY_UNION_GRAPH, *graphs,
+                   *((FIGURES_GRAPH,) if derive is not None else ())}
 
         def fill(store: Any) -> None:
             old = Oxigraph.read_only(str(self.path))
             try:
                 kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
-                                          if graph.value not in graphs
-                                          and graph.value not in (STATISTICS_GRAPH,
-                                                                  UNION_GRAPH)
-                                          and not (derive and graph.value == FIGURES_GRAPH))]
-                merged = any(map(_is_source, kept)) or any(map(_is_source, graphs))
+                                          if graph.value not in dropped)]
                 for graph in kept:
-                    _copy_graph(old, store, graph, self.path.parent,
-                                union=merged and (graph == DefaultGraph() or _is_source(graph)))
+                    _copy_graph(old, store, graph, self.path.parent)
             finally:
                 del old
                 gc.collect()
             # The figures first: they read the registry graphs kept from earlier imports.
             derived = _derive_figures(store, derive) if derive is not None else None
             for name, path in sorted(graphs.items()):
-                targets = [NamedNode(name)]
-                if merged and _is_source(name):
-                    targets.append(NamedNode(UNION_GRAPH))
-                for target in targets:
-                    try:
-                        store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
-                                        to_graph=target)
-                    except SyntaxError as exc:
-                        raise SegurKgError(f"{name}: the import wrote triples Oxigraph "
-                                           f"cannot read ({one_line(exc)})") from None
+                try:
+                    store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
+                                    to_graph=NamedNode(name))
+                except SyntaxError as exc:
+                    raise SegurKgError(f"{name}: the import wrote triples Oxigraph "
+                                       f"cannot read ({one_line(exc)})") from None
             if derived is not None:
-                for target in (FIGURES_GRAPH, UNION_GRAPH) if merged else (FIGURES_GRAPH,):
-                    _bulk_load(store, loading.Chunk(derived, "nt", "figures", 1),
-                               NamedNode(target))
+                _bulk_load(store, loading.Chunk(derived, "nt", "figures", 1),
+                           NamedNode(FIGURES_GRAPH))
             _keep_counts(store)
 
         self._rebuild(fill)
 
     def _copy_sources(self, store: Any) -> int:
-        """Copy the registry graphs of the current store (if any) into `store`, each into
-        UNION_GRAPH too; how many there were."""
+        """Copy the registry graphs of the current store (if any) into `store`; how many
+        there were."""
         from pyoxigraph import Store as Oxigraph
 
         if not _is_store(self.path):
@@ -269,7 +261,7 @@ class OxigraphStore(Store):
         try:
             sources = _source_graphs(old)
             for graph in sources:
-                _copy_graph(old, store, graph, self.path.parent, union=True)
+                _copy_graph(old, store, graph, self.path.parent)
             return len(sources)
         finally:
             del old
@@ -310,17 +302,15 @@ class OxigraphStore(Store):
                 raise
 
 
-def _copy_graph(old: Any, new: Any, graph: Any, folder: Path, union: bool = False) -> None:
-    """One graph of `old` into `new` (and into its UNION_GRAPH with `union`), through a
-    temporary N-Triples file next to the store."""
+def _copy_graph(old: Any, new: Any, graph: Any, folder: Path) -> None:
+    """One graph of `old` into `new`, through a temporary N-Triples file next to the store."""
     import tempfile
 
-    from pyoxigraph import NamedNode, RdfFormat
+    from pyoxigraph import RdfFormat
 
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".segur-kg-copy-", suffix=".nt") as tmp:
         old.dump(output=tmp.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
-        for target in (graph, NamedNode(UNION_GRAPH)) if union else (graph,):
-            new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=target)
+        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=graph)
 
 
 def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
@@ -380,12 +370,10 @@ def _is_source(graph: Any) -> bool:
 
 def data_graphs(store: Any, infer: bool = False) -> Any:
     """What queries read as the graph: the default graph (or the closure), with the named
-    graphs of the registry imports when the store holds some (merged in UNION_GRAPH, without
+    graphs of the registry imports and their figures when the store holds some (without
     inference)."""
     from pyoxigraph import DefaultGraph, NamedNode
 
-    if not infer and store.contains_named_graph(NamedNode(UNION_GRAPH)):
-        return NamedNode(UNION_GRAPH)
     main = NamedNode(CLOSURE_GRAPH) if infer else DefaultGraph()
     sources = _source_graphs(store)
     return [main, *sources] if sources else main
