@@ -236,8 +236,14 @@ def test_the_figures_say_where_they_come_from(store: str) -> None:
     assert [quad.object.value for quad in source] == [figures.READING]
     observations = list(opened.quads_for_pattern(
         None, NamedNode("http://purl.org/linked-data/cube#dataSet"), None, graph))
-    assert {quad.object.value.rsplit("/", 1)[-1] for quad in observations} == set(
+    found = {quad.object.value.rsplit("/", 1)[-1] for quad in observations}
+    # a dataset per question's kind of count, and the legal entities of each region apart
+    assert {key for key in found if not key.startswith("legal-entities-in-")} == set(
         figures.DATASETS)
+    assert {"legal-entities-in-84", "legal-entities-in-53"} <= found
+    described = {quad.subject.value.rsplit("/", 1)[-1] for quad in opened.quads_for_pattern(
+        None, NamedNode("http://purl.org/dc/terms/isPartOf"), dataset, graph)}
+    assert described == found
 
 
 def test_national_questions_are_named_and_listed_apart() -> None:

@@ -54,7 +54,8 @@ DATASETS = {
     # refCategory, refRegion (absent: all regions, and establishments in none)
     "organisational-mailboxes": ("Établissements et boîtes organisationnelles par catégorie",
                                  "Establishments and organisational mailboxes by category"),
-    # refLegalEntity, refRegion (absent: all regions)
+    # refLegalEntity; and a dataset per region, legal-entities-in-{NOS code}, with refRegion
+    # too (a question about one region then reads a few thousand observations, not all)
     "legal-entities": ("Établissements de chaque entité juridique",
                        "Establishments of each legal entity"),
     # refProfession, refRegion
@@ -276,12 +277,21 @@ def ntriples(records: Records, imported: Iterable[str]) -> str:
     """The figures of the (settled) records as sorted N-Triples, with their datasets and the
     provenance of the whole: derived from the registry datasets `imported` (finess, rpps,
     mssante) by the graph's own reading."""
-    lines = [observation.ntriples() for observation in compute(records)]
-    lines.append(describe(imported))
+    observations = compute(records)
+    lines = [observation.ntriples() for observation in observations]
+    lines.append(describe(imported, {observation.dataset for observation in observations}))
     return "".join(sorted(set("".join(lines).splitlines(keepends=True))))
 
 
-def describe(imported: Iterable[str]) -> str:
+def _labels(key: str) -> tuple[str, str]:
+    if key in DATASETS:
+        return DATASETS[key]
+    french, english = DATASETS["legal-entities"]
+    code = key.removeprefix("legal-entities-in-")
+    return f"{french}, dans la région {code}", f"{english}, in region {code}"
+
+
+def describe(imported: Iterable[str], keys: Iterable[str]) -> str:
     whole = f"<{DATASET}>"
     out = [f"{whole} <{RDF_TYPE}> <{VOID}Dataset> .\n",
            f"{whole} <{RDF_TYPE}> <http://www.w3.org/ns/dcat#Dataset> .\n",
@@ -291,7 +301,8 @@ def describe(imported: Iterable[str]) -> str:
            f"<{ID}dataset/segur-kg> <{VOID}subset> {whole} .\n"]
     for registry in sorted(set(imported)):
         out.append(f"{whole} <{PROV_DERIVED}> <{ID}dataset/{registry}> .\n")
-    for key, (french, english) in DATASETS.items():
+    for key in sorted({*DATASETS, *keys}):
+        french, english = _labels(key)
         dataset = f"<{FIGURES}{key}>"
         out += [f"{dataset} <{RDF_TYPE}> <{QB}DataSet> .\n",
                 f"{dataset} <{RDFS_LABEL}> {codes.text(french, 'fr')} .\n",
@@ -357,6 +368,7 @@ def organisational_mailboxes(records: Records) -> Iterator[Observation]:
 def legal_entities(records: Records) -> Iterator[Observation]:
     """Per legal entity, in each region and in all: its establishments, their categories and
     their regions (legal-entities-most-sites)."""
+    region_codes = {iri: code for code, iri in codes.concepts("region").items()}
     cells = _cells(3)
     for iri, record in records.establishments.items():
         for entity in record.entities:
@@ -366,7 +378,9 @@ def legal_entities(records: Records) -> Iterator[Observation]:
                 categories.update(record.categories)
                 regions.update(record.regions if region is None else (region,))
     for (entity, region), (found, categories, regions) in cells.items():
-        yield Observation("legal-entities", {"refLegalEntity": entity, "refRegion": region},
+        yield Observation("legal-entities" if region is None
+                          else f"legal-entities-in-{region_codes[region]}",
+                          {"refLegalEntity": entity, "refRegion": region},
                           {"establishmentCount": len(found), "categoryCount": len(categories),
                            "regionCount": len(regions)})
 
