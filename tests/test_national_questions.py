@@ -197,6 +197,38 @@ def test_figures_answer_as_the_records_do_on_a_synthetic_set(synthetic_store: st
         assert figures == answer(synthetic_store, name, *params, by_records=True), params
 
 
+def test_an_activity_in_two_overseas_departments_counts_in_each_as_by_records(
+        tmp_path: Path) -> None:
+    """Two lines of one nurse that differ only by their département make one activity with
+    two départements and two regions; a profession's overseas figures keep to each row's
+    region, as the records do."""
+    lines = (FIXTURES / "rpps.txt").read_text(encoding="utf-8").splitlines()
+    template = next(line.split("|") for line in lines if "FICTIFNOM5" in line)
+
+    def nurse(national: str, department: str) -> str:
+        fields = list(template)
+        fields[0], fields[1], fields[2] = "8", national[1:], national
+        fields[19] = fields[21] = fields[22] = fields[23] = ""  # no site: the same activity
+        fields[44], fields[45] = department, ""
+        return "|".join(fields)
+
+    extra = [nurse("819900000091", "971"), nurse("819900000091", "972"),
+             nurse("819900000092", "971")]
+    rpps = tmp_path / "rpps.txt"
+    rpps.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
+    spec = f"oxigraph:{tmp_path / 'store'}"
+    with _output(), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["load", "--store", spec]) == 0
+        assert main(["import", "auto", str(FIXTURES / "finess-etalab.csv"), str(rpps),
+                     str(FIXTURES / "mssante.txt"), "--store", spec]) == 0
+    for params in [(), ("profession=Infirmier",)]:
+        figures = answer(spec, "overseas-coverage", *params)
+        assert figures == answer(spec, "overseas-coverage", *params, by_records=True), params
+    rows_971 = [row for row in rows(answer(spec, "overseas-coverage", "profession=Infirmier"))
+                if row["departmentCode"] == "971"]
+    assert sorted(row["regionCode"] for row in rows_971) == ["01", "02"]
+
+
 def _figures_of(spec: str) -> list[str]:
     from pyoxigraph import NamedNode, RdfFormat, Store
 
