@@ -250,19 +250,17 @@ class OxigraphStore(Store):
 
         self._rebuild(fill)
 
-    def _copy_sources(self, store: Any) -> int:
-        """Copy the registry graphs of the current store (if any) into `store`; how many
-        there were."""
+    def _copy_sources(self, store: Any) -> None:
+        """Copy the registry graphs of the current store (if any), and their figures, into
+        `store`."""
         from pyoxigraph import Store as Oxigraph
 
         if not _is_store(self.path):
-            return 0
+            return
         old = Oxigraph.read_only(str(self.path))
         try:
-            sources = _source_graphs(old)
-            for graph in sources:
+            for graph in _source_graphs(old):
                 _copy_graph(old, store, graph, self.path.parent)
-            return len(sources)
         finally:
             del old
             gc.collect()

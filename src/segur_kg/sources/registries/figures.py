@@ -1,10 +1,11 @@
-"""The national figures: what the national questions count, computed once per import from the
-registry graphs and kept in the store as RDF Data Cube observations (graph FIGURES_GRAPH).
+"""The national figures: what the national questions count, computed once per import into a
+store and kept there as RDF Data Cube observations (graph FIGURES_GRAPH).
 
 Counting millions of activities and mailboxes by SPARQL joins takes the engine minutes per
-question; reading each needed predicate once, in index order, and counting in Python takes
-seconds for all of them. Each question then reads a few hundred observations
-(queries/national/). The figures are the graph's own reading of the registries, not a source's:
+question, and reading them back from the store takes it minutes too; so the importers note each
+record as they read the files (Records), and Python counts them. A registry kept from an
+earlier import is read back from its graph (Records.read_graphs). Each question then reads a few
+hundred observations (queries/national/). The figures are the graph's own reading of the registries, not a source's:
 their dataset says so and names the imports they come from.
 
 Each observation belongs to one qb:DataSet, one per kind of count, and carries its dimensions
@@ -34,11 +35,9 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 VOID = "http://rdfs.org/ns/void#"
-SPATIAL = f"{DCTERMS}spatial"
 PERSONAL = f"{ID}mailbox-kind/personnelle"
 ORGANISATIONAL = f"{ID}mailbox-kind/organisationnelle"
 READING = f"{ID}source/lecture-du-graphe"
-REGISTRIES = ("finess", "rpps", "mssante")
 OVERSEAS = ("97", "98")  # INSEE codes of the overseas départements and collectivities
 
 

@@ -25,10 +25,10 @@ from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text, tri
 from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri, legal_entity_iri
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
+from segur_kg.sources.registries.rpps import NATIONAL_ID_FORM, professional_iri
 
 if TYPE_CHECKING:
     from segur_kg.sources.registries.figures import Records
-from segur_kg.sources.registries.rpps import NATIONAL_ID_FORM, professional_iri
 
 KIND = "Type de BAL"
 ADDRESS = "Adresse BAL"
@@ -168,10 +168,10 @@ class MssanteReader:
             rank = rank + 1 if national == previous else 1
             previous = national
             holder = professional_iri(national)
-            mailbox = iri(f"{holder}/mailbox/{rank}")
+            bare = f"{holder}/mailbox/{rank}"
+            mailbox = iri(bare)
             if self.records is not None:
-                self.records.add_mailbox(f"{holder}/mailbox/{rank}", KINDS["PER"], domain,
-                                         holder)
+                self.records.add_mailbox(bare, KINDS["PER"], domain, holder)
             out = self._common(mailbox, KINDS["PER"], domain)
             out.append(triple(mailbox, term("mailboxHolder"), iri(holder)))
             if self.personal:
