@@ -18,7 +18,9 @@ FINESS lines, 2,000,000 RPPS lines, 540,000 MSSanté lines), it measures:
   --repeat runs per question, then the median over the questions (target ≤ 1 s) and the
   maximum (target ≤ 10 s);
 - `segur-kg validate --store oxigraph:P`: seconds and peak RSS (reported, no target), stopped
-  after --validate-timeout seconds.
+  after --validate-timeout seconds; and, to show how its cost grows, the same on stores of
+  smaller sets of the same seed (--validate-shares of the set, each loaded and imported the same
+  way).
 
 Prints Markdown tables, and writes them and the raw figures (JSON) with --output. The files and
 the store live in a folder of their own (under --workdir, else the system's temporary folder),
@@ -26,7 +28,8 @@ removed at the end unless --keep.
 
     .venv/bin/python benchmarks/registries.py [--finess-rows 100k] [--rpps-rows 2M]
         [--mssante-rows 540k] [--seed 1] [--repeat 3] [--workdir DIR] [--keep]
-        [--validate-timeout 1800] [--imports-only] [--output benchmarks/results/registries]
+        [--validate-timeout 1800] [--validate-shares 0.05,0.1] [--imports-only]
+        [--output benchmarks/results/registries]
 """
 
 from __future__ import annotations
@@ -95,6 +98,9 @@ def main() -> int:
     parser.add_argument("--query-timeout", type=float, default=300.0)
     parser.add_argument("--validate-timeout", type=float, default=1800.0,
                         help="seconds after which `segur-kg validate` is stopped")
+    parser.add_argument("--validate-shares", default="0.05,0.1", metavar="F,F",
+                        help="shares of the set whose store is validated too, to show how "
+                        "validation grows (comma-separated; empty for none)")
     parser.add_argument("--command-timeout", type=float, default=4 * 3600.0,
                         help="seconds after which any other measured command is stopped")
     parser.add_argument("--imports-only", action="store_true",
@@ -104,7 +110,13 @@ def main() -> int:
     parser.add_argument("--csv-pass", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
     parser.add_argument("--engine-load", nargs="+", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument("--count", metavar="STORE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count:
+        from segur_kg.stores import open_store
+
+        print(open_store(args.count).count())
+        return 0
     if args.engine_load:
         return engine_load(args.engine_load[0], args.engine_load[1:])
     if args.csv_pass:
@@ -115,6 +127,7 @@ def main() -> int:
         parser.error("--repeat must be at least 1")
     rows = {kind: lines(parser, f"--{kind}-rows", getattr(args, f"{kind}_rows"))
             for kind in REGISTRIES}
+    shares = read_shares(parser, args.validate_shares)
 
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +135,8 @@ def main() -> int:
     env = dict(os.environ, SEGUR_KG_CACHE_DIR=str(workdir / "cache"))
     results: dict[str, Any] = {"machine": machine(), "rows": rows, "seed": args.seed,
                                "repeat": args.repeat, "generate": {}, "imports": {},
-                               "store": {}, "questions": {}, "validate": None}
+                               "store": {}, "questions": {}, "validate": None,
+                               "validate_shares": []}
     print(f"-- working in {workdir}", file=sys.stderr)
     try:
         files = generate(args, rows, workdir, env, results["generate"])
@@ -144,6 +158,10 @@ def main() -> int:
                 [str(SEGUR_KG), "validate", "--store", f"oxigraph:{store_dir}"], env,
                 args.validate_timeout, accepted=(0, 1))
             progress("segur-kg validate", results["validate"])
+            for share in shares:
+                print(f"-- validate, {share:g} of the set", file=sys.stderr)
+                results["validate_shares"].append(
+                    validate_share(args, share, rows, workdir, env))
         else:
             results["questions"] = {"error": "not run: the store was not filled"}
     finally:
@@ -162,6 +180,16 @@ def lines(parser: argparse.ArgumentParser, option: str, text: str) -> int:
     if value < 1:
         parser.error(f"{option} {text!r} is not a number of lines like 2000, 100k or 2M")
     return value
+
+
+def read_shares(parser: argparse.ArgumentParser, text: str) -> list[float]:
+    try:
+        shares = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        shares = [0.0]
+    if any(not 0 < share < 1 for share in shares):
+        parser.error(f"--validate-shares {text!r}: give shares between 0 and 1, like 0.05,0.1")
+    return sorted(shares)
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -237,6 +265,36 @@ def end_to_end(args: argparse.Namespace, files: dict[str, Path], store_dir: Path
     for path in written:
         path.unlink(missing_ok=True)
     return True
+
+
+def validate_share(args: argparse.Namespace, share: float, rows: dict[str, int],
+                   workdir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The set cut to `share` of its lines (same seed), loaded and imported into a store of
+    its own, then validated: seconds and peak RSS beside those of the whole set."""
+    folder = workdir / f"share-{share:g}"
+    folder.mkdir()
+    smaller = {kind: max(1, round(rows[kind] * share)) for kind in REGISTRIES}
+    found: dict[str, Any] = {"share": share, "rows": smaller}
+    files = generate(args, smaller, folder, env, {})
+    store_dir = folder / "store"
+    steps: dict[str, Figure] = {}
+    for step, command in {
+            "load": [str(SEGUR_KG), "load", "--store", f"oxigraph:{store_dir}"],
+            "import auto": [str(SEGUR_KG), "import", "auto",
+                            *(str(files[kind]) for kind in REGISTRIES if kind in files),
+                            "--store", f"oxigraph:{store_dir}"]}.items():
+        steps[step] = timed(command, env, args.command_timeout)
+        if not ok(steps[step]):
+            found["validate"] = {"error": f"not run: {step} failed ({steps[step]['error']})"}
+            return found
+    counted = timed([sys.executable, __file__, "--count", f"oxigraph:{store_dir}"], env,
+                    args.command_timeout, keep_stdout=True)
+    found["triples"] = int(counted["stdout"].split()[-1]) if ok(counted) else None
+    found["validate"] = timed([str(SEGUR_KG), "validate", "--store", f"oxigraph:{store_dir}"],
+                              env, args.validate_timeout, accepted=(0, 1))
+    progress(f"segur-kg validate, {share:g} of the set", found["validate"])
+    shutil.rmtree(folder, ignore_errors=True)
+    return found
 
 
 def engine_load(store: str, files: list[str]) -> int:
@@ -457,15 +515,24 @@ def validate_table(results: dict[str, Any]) -> list[str]:
     if figure is None:
         return lines + ["Not run: " + ("--imports-only." if "not run" in str(
             results["questions"].get("error", "")) else "the store was not filled."), ""]
-    if not ok(figure):
-        if figure["error"].startswith("stopped after"):
-            return lines + [f"Stopped at the time limit (--validate-timeout): "
-                            f"{cell(figure['error'])}; no figures.", ""]
-        return lines + [f"Failed: {cell(figure['error'])}.", ""]
-    said = "conforms" if figure["exit"] == 0 else "violations found"
-    return lines + ["| seconds | peak RSS MB | exit |", "|---:|---:|---|",
-                    f"| {figure['s']:.2f} | {figure['rss_mb']:,} | {figure['exit']} ({said}) |",
-                    ""]
+    child = results["questions"]
+    rows = [(f"{share['share']:g}", share.get("triples"), share["validate"])
+            for share in results.get("validate_shares", [])]
+    rows.append(("1 (the set above)", child.get("triples"), figure))
+    lines += ["The whole store (default graph, registry graphs and figures) handed to the "
+              "SHACL engine at once, for the set above and for smaller sets of the same seed "
+              "(each share of its lines), to show how the cost grows.", "",
+              "| share of the set | triples | seconds | peak RSS MB | exit |",
+              "|---|---:|---:|---:|---|"]
+    for share, triples, found in rows:
+        count = f"{triples:,}" if triples else "–"
+        if not ok(found):
+            lines.append(f"| {share} | {count} | {cell(found['error'])} | – | – |")
+            continue
+        said = "conforms" if found["exit"] == 0 else "violations found"
+        lines.append(f"| {share} | {count} | {found['s']:.2f} | {found['rss_mb']:,} | "
+                     f"{found['exit']} ({said}) |")
+    return lines + [""]
 
 
 def targets(results: dict[str, Any]) -> list[str]:
