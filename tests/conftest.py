@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -154,3 +155,17 @@ def assert_clean_error(result, code: int = 2, lines: int = 1) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("segur-kg: error: ")
     assert len(result.stderr.strip().splitlines()) == lines
+
+
+@contextmanager
+def command_output() -> Iterator[io.BytesIO]:
+    """Standard output of segur_kg.cli.main, text and bytes (it writes to sys.stdout.buffer),
+    kept; for fixtures that run commands outside a test's own capture."""
+    import contextlib
+
+    buffer = io.BytesIO()
+    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    with contextlib.redirect_stdout(stream):
+        yield buffer
+        stream.flush()
+    stream.detach()  # the buffer stays open once the wrapper is collected

@@ -38,10 +38,10 @@ import contextlib
 import csv
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import command_output
 
 from segur_kg.cli import main
 from segur_kg.querying import catalog
@@ -61,7 +61,7 @@ WITH_REGION = [name for name in NAMES
 def store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The base graph and the three registry extracts, in one Oxigraph store."""
     spec = f"oxigraph:{tmp_path_factory.mktemp('national') / 'store'}"
-    with _output() as output, contextlib.redirect_stderr(io.StringIO()):
+    with command_output() as output, contextlib.redirect_stderr(io.StringIO()):
         assert main(["load", "--store", spec]) == 0, output.getvalue()
         files = [str(FIXTURES / name) for name in ("mssante.txt", "rpps.txt",
                                                    "finess-etalab.csv")]
@@ -83,21 +83,12 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> str:
                   "mssante": {"finess_rows": sizes["finess"], "rpps_rows": sizes["rpps"]}}
         synthetic.write(kind, rows, 5, files[-1], **refers.get(kind, {}))
     spec = f"oxigraph:{folder / 'store'}"
-    with _output() as output, contextlib.redirect_stderr(io.StringIO()):
+    with command_output() as output, contextlib.redirect_stderr(io.StringIO()):
         assert main(["load", "--store", spec]) == 0, output.getvalue()
         assert main(["import", "auto", *map(str, files), "--store", spec]) == 0
     return spec
 
 
-@contextlib.contextmanager
-def _output() -> Iterator[io.BytesIO]:
-    """Standard output, text and bytes (the command writes to sys.stdout.buffer), kept."""
-    buffer = io.BytesIO()
-    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-    with contextlib.redirect_stdout(stream):
-        yield buffer
-        stream.flush()
-    stream.detach()  # the buffer stays open once the wrapper is collected
 
 
 def answer(store: str, name: str, *params: str, iris: bool = False,
@@ -110,7 +101,7 @@ def answer(store: str, name: str, *params: str, iris: bool = False,
         args += ["--param", pair]
     if iris:
         args.append("--iris")
-    with _output() as buffer:
+    with command_output() as buffer:
         code = main(args)
     assert code == 0
     return buffer.getvalue().decode("utf-8")
@@ -217,7 +208,7 @@ def test_an_activity_in_two_overseas_departments_counts_in_each_as_by_records(
     rpps = tmp_path / "rpps.txt"
     rpps.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
     spec = f"oxigraph:{tmp_path / 'store'}"
-    with _output(), contextlib.redirect_stderr(io.StringIO()):
+    with command_output(), contextlib.redirect_stderr(io.StringIO()):
         assert main(["load", "--store", spec]) == 0
         assert main(["import", "auto", str(FIXTURES / "finess-etalab.csv"), str(rpps),
                      str(FIXTURES / "mssante.txt"), "--store", spec]) == 0
@@ -242,7 +233,7 @@ def test_imports_one_by_one_give_the_figures_of_one_import(store: str, tmp_path:
     """Imported one at a time, each import reads the registries kept from the earlier ones
     back from the store: the figures are those of the three imported together."""
     spec = f"oxigraph:{tmp_path / 'store'}"
-    with _output(), contextlib.redirect_stderr(io.StringIO()):
+    with command_output(), contextlib.redirect_stderr(io.StringIO()):
         assert main(["load", "--store", spec]) == 0
         for registry, name in (("mssante", "mssante.txt"), ("rpps", "rpps.txt"),
                                ("finess", "finess-etalab.csv"), ("rpps", "rpps.txt")):
@@ -377,3 +368,30 @@ def test_what_lies_outside_the_regions(store: str) -> None:
     assert found[("ProfessionalActivity", "986")] == "1"
     assert found[("HealthProfessional", "")] == "1"
     assert found[("MssanteMailbox", "")] == "1"
+
+
+def test_the_store_counts_the_links_to_the_nos_as_python_does(store: str) -> None:
+    """The VoID link sets a store keeps (counted by its engine) are those counted in Python
+    over the same triples: statements pointing to NOS concepts, less those the schemes make
+    themselves (a scheme naming its top concepts)."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    from segur_kg.publishing.counts import VOID, link_counts, nos_schemes
+    from segur_kg.stores import open_store
+
+    with open_store(store) as opened:
+        counts = opened.counts()
+        graph = opened.graph()
+    kept = {}
+    for linkset in counts.subjects(URIRef(VOID + "linkPredicate"), None):
+        [target] = [o for o in counts.objects(linkset, URIRef(VOID + "objectsTarget"))]
+        [predicate] = list(counts.objects(linkset, URIRef(VOID + "linkPredicate")))
+        [triples] = list(counts.objects(linkset, URIRef(VOID + "triples")))
+        kept[(target, predicate)] = int(triples)
+    schemes = nos_schemes()
+    assert link_counts(graph, schemes) == kept
+    members = {concept for scheme in schemes for concept in graph.subjects(SKOS.inScheme, scheme)}
+    assert any(o in members for scheme in schemes for o in graph.objects(scheme, None))
+    profession = URIRef("https://w3id.org/segur/def/hasProfession")
+    assert any(predicate == profession and n > 5 for (_, predicate), n in kept.items())

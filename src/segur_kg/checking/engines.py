@@ -42,20 +42,23 @@ class Checked:
 
 
 def check(engine: str, shapes: Graph, files: list[Path], mix: str = "dataset",
-          graph: Graph | None = None) -> Checked:
+          graph: Graph | None = None, focus: list[Node] | None = None) -> Checked:
     """Validate the files mixed with the dataset (`mix="dataset"`) or with the ontology alone
-    (`mix="ontology"`, so class hierarchies are known); or, given `graph`, that whole graph."""
+    (`mix="ontology"`, so class hierarchies are known); or, given `graph`, that whole graph.
+    With `focus`, only those nodes are checked (by the shapes that target them); the rest of
+    the data is only read."""
     if engine == "pyshacl":
-        return _pyshacl(shapes, files, mix, graph)
+        return _pyshacl(shapes, files, mix, graph, focus)
     if engine == "pyshacl-turbo":
-        return _turbo(shapes, files, mix, graph)
+        return _turbo(shapes, files, mix, graph, focus)
     raise SegurKgError(f"unknown SHACL engine '{engine}'; use one of {', '.join(ENGINES)}")
 
 
 # --- pySHACL -------------------------------------------------------------------------------
 
 
-def _pyshacl(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) -> Checked:
+def _pyshacl(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
+             focus: list[Node] | None) -> Checked:
     from pyshacl import validate
 
     from segur_kg.rdf.namespaces import new_graph
@@ -78,6 +81,7 @@ def _pyshacl(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) ->
         advanced=False,
         allow_warnings=True,
         abort_on_first=False,
+        focus_nodes=focus,
     )
     return Checked(report, data if ontology is None else data + ontology)
 
@@ -85,12 +89,13 @@ def _pyshacl(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) ->
 # --- pyshacl-turbo -------------------------------------------------------------------------
 
 
-def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) -> Checked:
+def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
+           focus: list[Node] | None) -> Checked:
     from rdflib import RDF
     from rdflib.namespace import SH
 
     from segur_kg.rdf.namespaces import new_graph
-    from segur_kg.rdf.reading import load_dataset, load_ontology
+    from segur_kg.rdf.reading import load_dataset
 
     validate, native = _turbo_modules()
     # `names` plays the part of the pyshacl engine's data graph: the prefixes of the files are
@@ -100,9 +105,9 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) -> C
     elif mix == "dataset":
         base = names = load_dataset()
     else:
-        base, names = load_ontology(), new_graph()
+        base, names = _ontology(), new_graph()
     data = native.Dataset()
-    data.parse(data=base.serialize(format="nt", encoding="utf-8"), format="nt")
+    data.parse(data=_ntriples(base), format="nt")
     for path in files:
         _load(path, data, names)
     try:
@@ -113,6 +118,7 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) -> C
             advanced=False,
             allow_warnings=True,
             abort_on_first=False,
+            focus_nodes=focus,
         )
     except RuntimeError as exc:  # the engine's own failures; shape errors included
         raise SegurKgError(
@@ -126,6 +132,35 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None) -> C
     for triple in _label_triples(data, focus):
         labels.add(triple)
     return Checked(report, labels)
+
+
+_ontology_cache: dict[tuple[str, int, int], tuple[Graph, bytes]] = {}
+
+
+def _ontology() -> Graph:
+    """load_ontology(), read again only when the file changed: a store validated in parts
+    mixes it into every part."""
+    from segur_kg.common import paths
+    from segur_kg.rdf.reading import load_ontology
+
+    path = paths.ontology_file()
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_ontology()  # which says what is missing
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _ontology_cache:
+        _ontology_cache.clear()
+        graph = load_ontology()
+        _ontology_cache[key] = (graph, graph.serialize(format="nt", encoding="utf-8"))
+    return _ontology_cache[key][0]
+
+
+def _ntriples(graph: Graph) -> bytes:
+    for cached, text in _ontology_cache.values():
+        if cached is graph:
+            return text
+    return graph.serialize(format="nt", encoding="utf-8")
 
 
 def _turbo_modules() -> tuple[Any, Any]:

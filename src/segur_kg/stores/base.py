@@ -17,11 +17,15 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier, Node
 
     from segur_kg.querying.sparql import QueryResult
+    from segur_kg.stores.parts import Part
 
 CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
 # Each registry import is a named graph under this IRI (segur_kg.sources.registries.importing);
 # queries, counts and exports read them with the default graph (or the closure).
 SOURCE_GRAPHS = "https://w3id.org/segur/graph/source/"
+# The reference tables the registries share (their NOS code systems, the corridor table), a
+# named graph of its own that each import replaces.
+REFERENCE_GRAPH = SOURCE_GRAPHS + "reference"
 # Stores of earlier versions kept the default graph and every registry graph merged in this
 # graph too; the next import or `infer` leaves it out. Since the national questions read the
 # figures, the copy cost twice the loading and the disk for no question.
@@ -111,6 +115,11 @@ class Store:
     def load(self, files: list[Path], infer: bool = False) -> LoadSummary:
         """Replace the content with the dataset plus `files`; with `infer`, the closure too."""
         raise SegurKgError(f"the {self.name} store cannot be loaded; {_LOADABLE}")
+
+    def parts(self, size: int, inverse: list[str]) -> Iterator[Part] | None:
+        """The store cut into parts a SHACL engine can check one at a time (stores.parts), when
+        it holds registry graphs; None when it is validated whole."""
+        return None
 
     def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
         """Put each N-Triples file in its named graph (under SOURCE_GRAPHS), replacing what

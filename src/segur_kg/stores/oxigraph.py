@@ -37,6 +37,7 @@ from segur_kg.stores.base import (
     CLOSURE_GRAPH,
     FIGURES_GRAPH,
     LEGACY_UNION_GRAPH,
+    REFERENCE_GRAPH,
     SOURCE_GRAPHS,
     Derive,
     LoadSummary,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from segur_kg.querying.sparql import QueryResult
+    from segur_kg.stores.parts import Part
 
 _FORMATS = {"nt": "N_TRIPLES", "ttl": "TURTLE"}
 T = TypeVar("T")
@@ -147,6 +149,14 @@ class OxigraphStore(Store):
             self._require_closure(store)
         for which in _graph_list(data_graphs(store, infer)):
             store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
+
+    def parts(self, size: int, inverse: list[str]) -> Iterator[Part] | None:
+        from segur_kg.stores.parts import cut
+
+        store = self._reader()
+        if not _source_graphs(store):
+            return None
+        return cut(store, _graph_list(data_graphs(store)), {REFERENCE_GRAPH}, size, inverse)
 
     def engine(self, infer: bool = False) -> Any:
         if infer:

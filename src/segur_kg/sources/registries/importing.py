@@ -26,12 +26,12 @@ from segur_kg.common.errors import SegurKgError
 from segur_kg.sources.registries import codes, figures, finess, mssante, reading, rpps
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, text, triple, typed
 from segur_kg.sources.registries.report import ImportReport
+from segur_kg.stores.base import REFERENCE_GRAPH
 
 if TYPE_CHECKING:
     from segur_kg.stores.base import Select, Store
 
 SOURCE_GRAPH = "https://w3id.org/segur/graph/source/"
-REFERENCE_GRAPH = SOURCE_GRAPH + "reference"
 BASE_DATASET = f"{ID}dataset/segur-kg"
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 SUFFIXES = (".nt", ".nq")

@@ -1,0 +1,142 @@
+"""An Oxigraph store cut into parts that a SHACL engine checks one at a time, for the results it
+would give on the whole: the national registries are too large to validate at once, the engine's
+cost growing faster than the store.
+
+The first part is the default graph with the named graphs to keep `whole` (the reference tables
+the registries share, which SPARQL-based shapes read as a whole), checked at once. Every other
+data graph (a registry import, the national figures) is dumped by the engine in its index order,
+subject first, so that each subject's statements come together, and cut at subject boundaries
+into parts of about `size` statements. A part holds its subjects' statements in every data graph
+and what their shapes read beyond them: the classes of the resources they point to, and the
+statements of the predicates shapes follow backwards (sh:inversePath) that point to the subjects
+or to what they point to, with the classes of those statements' subjects. Only the results about
+a part's own subjects count: the other resources in it are there to be read, not checked.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+CACHED = 200_000  # resources whose context is kept from one part to the next
+
+
+@dataclass(frozen=True)
+class Part:
+    graph: str  # what the part comes from, for messages
+    subjects: frozenset[str] | None  # IRIs and blank nodes in N-Triples form; None: all count
+    ntriples: bytes
+
+
+def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
+        inverse: list[str]) -> Iterator[Part]:
+    """The parts of the data graphs `graphs` (pyoxigraph graph names, the default graph first)
+    of the pyoxigraph `store`; each graph's dump waits in a temporary file while it is cut."""
+    from pyoxigraph import DefaultGraph, RdfFormat
+
+    first = BytesIO()
+    rest = []
+    for graph in graphs:
+        if isinstance(graph, DefaultGraph) or graph.value in whole:
+            store.dump(output=first, format=RdfFormat.N_TRIPLES, from_graph=graph)
+        else:
+            rest.append(graph)
+    yield Part("default graph", None, first.getvalue())
+    context = _Context(store, graphs, inverse)
+    for graph in rest:
+        with tempfile.NamedTemporaryFile(prefix="segur-kg-part-", suffix=".nt") as dump:
+            store.dump(output=dump.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
+            with open(dump.name, "rb") as lines:
+                for subjects, statements in _by_subjects(lines, size):
+                    yield Part(graph.value, frozenset(subjects),
+                               b"".join(statements) + context.of(graph, subjects, statements))
+
+
+def _by_subjects(lines: Iterable[bytes], size: int) -> Iterator[tuple[list[str], list[bytes]]]:
+    """Lines of N-Triples grouped by subject (an IRI holds no space: the subject ends at the
+    first one), in groups of `size` lines or a little more, never splitting a subject."""
+    subjects: list[str] = []
+    statements: list[bytes] = []
+    last = b""
+    for line in lines:
+        subject = line[:line.index(b" ")]
+        if subject != last:
+            if len(statements) >= size:
+                yield subjects, statements
+                subjects, statements = [], []
+            subjects.append(subject.decode("utf-8"))
+            last = subject
+        statements.append(line)
+    if statements:
+        yield subjects, statements
+
+
+class _Context:
+    """What the shapes of a part's subjects read beyond the part, looked up in the store's data
+    graphs resource by resource, one graph at a time (index lookups: a SPARQL join over tens of
+    thousands of values, or a lookup in every graph, costs far more)."""
+
+    def __init__(self, store: Any, graphs: list[Any], inverse: list[str]) -> None:
+        from pyoxigraph import NamedNode
+
+        self.store = store
+        self.graphs = graphs
+        self.rdf_type = NamedNode(RDF_TYPE)
+        # each predicate followed backwards, with the data graphs that hold it
+        self.inverse = [(predicate, [graph for graph in graphs if next(
+            store.quads_for_pattern(None, predicate, None, graph), None) is not None])
+            for predicate in map(NamedNode, inverse)]
+        self.around: dict[str, bytes] = {}  # resource → its classes and backward statements
+
+    def of(self, graph: Any, subjects: list[str], statements: list[bytes]) -> bytes:
+        others = [other for other in self.graphs if str(other) != str(graph)]
+        own = list(statements)
+        for subject in subjects:  # the subjects' statements in the other data graphs
+            node = _node(subject)
+            for other in others:
+                own += map(_line, self.store.quads_for_pattern(node, None, None, other))
+        out = own[len(statements):]
+        for subject in subjects:
+            out += self._backward(_node(subject))
+        pointed = {line.split(b" ", 2)[2][:-3].decode("utf-8") for line in own}
+        for target in sorted(pointed - set(subjects)):
+            if target.startswith("<"):
+                out.append(self._around(target))
+        return b"".join(out)
+
+    def _around(self, target: str) -> bytes:
+        found = self.around.get(target)
+        if found is None:
+            node = _node(target)
+            found = b"".join([*self._classes(node), *self._backward(node)])
+            if len(self.around) >= CACHED:
+                self.around.clear()
+            self.around[target] = found
+        return found
+
+    def _classes(self, node: Any) -> list[bytes]:
+        return [_line(quad) for graph in self.graphs
+                for quad in self.store.quads_for_pattern(node, self.rdf_type, None, graph)]
+
+    def _backward(self, node: Any) -> list[bytes]:
+        out = []
+        for predicate, graphs in self.inverse:
+            for graph in graphs:
+                for quad in self.store.quads_for_pattern(None, predicate, node, graph):
+                    out.append(_line(quad))
+                    out += self._classes(quad.subject)
+        return out
+
+
+def _node(text: str) -> Any:
+    from pyoxigraph import BlankNode, NamedNode
+
+    return NamedNode(text[1:-1]) if text.startswith("<") else BlankNode(text[2:])
+
+
+def _line(quad: Any) -> bytes:
+    return f"{quad.subject} {quad.predicate} {quad.object} .\n".encode()

@@ -1,0 +1,144 @@
+"""`validate --store` on a store holding registry graphs checks it in parts (stores.parts): the
+parts must give the results of the whole store checked at once, whatever their size, including
+the checks that read beyond a resource (the class of what it points to, a statement pointing to
+it, a path through the default graph), across graphs and across parts.
+
+The store holds the base graph and the three registry fixtures, which give two violations of
+their own (an activity at a site the FINESS file lacks); statements added to the registry graphs
+break one check of each kind."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import io
+from pathlib import Path
+
+import pytest
+from conftest import command_output
+
+from segur_kg.checking import validate
+from segur_kg.cli import main
+from segur_kg.stores import open_store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "registries"
+ID = "https://w3id.org/segur/id/"
+DEF = "https://w3id.org/segur/def/"
+GRAPH = "https://w3id.org/segur/graph/source/"
+NOS_REGION = "https://mos.esante.gouv.fr/NOS/TRE_R30-RegionOM/FHIR/TRE-R30-RegionOM/"
+DOCTOR = f"{ID}professional/819900000002"
+ACTIVITY = f"{DOCTOR}/activity/a258b241e862"
+WALLIS = f"{ID}finess/et/980699913"
+# (graph, subject, predicate, object IRI): each breaks a check that reads beyond its subject.
+BROKEN = [
+    # the site is a legal entity of the FINESS graph, not an establishment (sh:class, across
+    # graphs)
+    ("rpps", ACTIVITY, f"{DEF}practisesAt", f"{ID}finess/ej/2A0999916"),
+    # a second professional claims the doctor's activity (^hasActivity at most once)
+    ("mssante", f"{ID}professional/819900000001", f"{DEF}hasActivity", ACTIVITY),
+    # a personal mailbox held by an establishment (the class of the holder, in another graph)
+    ("mssante", f"{DOCTOR}/mailbox/1", f"{DEF}mailboxHolder", f"{ID}finess/et/2A0999915"),
+    # the Wallis hospital (in no region) put in Alsace, a region before 2016 that no region of
+    # the graph matches (a path through the default graph: dcterms:spatial, then back along
+    # skos:exactMatch, to a segur:Region)
+    ("finess", WALLIS, "http://purl.org/dc/terms/spatial", f"{NOS_REGION}42"),
+]
+# The resources whose checks the statements break.
+FOCUS = {ACTIVITY, f"{DOCTOR}/mailbox/1", WALLIS}
+
+
+
+
+def _store(folder: Path, broken: bool) -> str:
+    spec = f"oxigraph:{folder / 'store'}"
+    files = [str(FIXTURES / name) for name in ("finess-etalab.csv", "rpps.txt", "mssante.txt")]
+    with command_output(), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["load", "--store", spec]) == 0
+        assert main(["import", "auto", *files, "--store", spec]) == 0
+    if broken:
+        from pyoxigraph import NamedNode, Quad, Store
+
+        store = Store(str(folder / "store"))
+        for graph, subject, predicate, value in BROKEN:
+            store.add(Quad(NamedNode(subject), NamedNode(predicate), NamedNode(value),
+                           NamedNode(GRAPH + graph)))
+        store.flush()
+        del store
+        gc.collect()
+    return spec
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, str]:
+    return {broken: _store(tmp_path_factory.mktemp("parts"), broken)
+            for broken in (False, True)}
+
+
+class _Whole:
+    """The same store, checked at once."""
+
+    def __init__(self, store: object) -> None:
+        self.store = store
+        self.name = store.name  # type: ignore[attr-defined]
+
+    def parts(self, *_args: object) -> None:
+        return None
+
+    def dump_ntriples(self, output: io.BytesIO) -> None:
+        self.store.dump_ntriples(output)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("broken", [False, True])
+@pytest.mark.parametrize("size", [60, 100_000])
+def test_the_parts_give_the_results_of_the_whole_store(stores: dict[bool, str], broken: bool,
+                                                       size: int) -> None:
+    with open_store(stores[broken]) as store:
+        whole = validate.validate_store(_Whole(store))  # type: ignore[arg-type]
+        parts = validate.validate_store(store, part_size=size)
+    assert parts.results == whole.results
+    assert validate.render(parts, "text") == validate.render(whole, "text")
+    focus = {r.focus for r in parts.results if r.severity == "Violation"}
+    assert (focus >= FOCUS) is broken
+    assert parts.count("Violation") >= (2 + len(BROKEN) if broken else 2)
+    assert parts.conforms is whole.conforms is False
+    if broken:  # each kind of check broken once at least
+        paths = {r.path for r in parts.results}
+        assert {"segur:practisesAt", "^segur:hasActivity", "segur:mailboxHolder"} <= paths
+        assert any(r.focus == WALLIS and r.source_shape.endswith("RegionOfTheGraph")
+                   for r in parts.results)
+
+
+def test_the_store_is_cut_at_subject_boundaries(stores: dict[bool, str]) -> None:
+    with open_store(stores[False]) as store:
+        parts = list(store.parts(3, []))  # type: ignore[arg-type]
+    assert parts[0].subjects is None  # the default graph and the reference tables, whole
+    seen: dict[str, set[str]] = {}
+    for part in parts[1:]:
+        assert part.subjects
+        for subject in part.subjects:
+            assert subject not in seen.get(part.graph, set()), subject
+        seen.setdefault(part.graph, set()).update(part.subjects)
+    assert set(seen) == {GRAPH + "finess", GRAPH + "rpps", GRAPH + "mssante",
+                         "https://w3id.org/segur/graph/figures"}
+    assert f"<{ACTIVITY}>" in seen[GRAPH + "rpps"]
+
+
+def test_the_report_in_turtle_holds_the_kept_results(stores: dict[bool, str]) -> None:
+    from rdflib import RDF, Graph
+    from rdflib.namespace import SH
+
+    with open_store(stores[True]) as store:
+        report = validate.validate_store(store, part_size=60)
+    graph = Graph().parse(data=validate.render(report, "turtle"), format="turtle")
+    assert len(set(graph.subjects(RDF.type, SH.ValidationResult))) == len(report.results)
+    [conforms] = graph.objects(None, SH.conforms)
+    assert conforms.toPython() is False
+
+
+def test_validate_store_command_checks_the_registries(stores: dict[bool, str]) -> None:
+    with command_output() as out, contextlib.redirect_stderr(io.StringIO()):
+        code = main(["validate", "--store", stores[True], "--lang", "en"])
+    text = out.getvalue().decode("utf-8")
+    assert code == 1
+    assert f"{ID}finess/ej/2A0999916" in text
+    assert text.rstrip().endswith("0 warnings")
