@@ -125,10 +125,11 @@ def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE,
     of the store (the closure and the kept counts too) and dumps it whole internally."""
     import tempfile
 
-    parts = store.parts(part_size, _inverse_predicates())
-    with tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
+    # held throughout: an import swapping the store meanwhile would mix two versions
+    with store.in_use(), tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
         dump = Path(folder) / "store.nt"
         try:
+            parts = store.parts(part_size, _inverse_predicates())
             if parts is None:
                 with dump.open("wb") as stream:
                     store.dump_ntriples(stream)
@@ -136,6 +137,9 @@ def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE,
             return _validate_parts(parts, dump, lang, engine)
         except SegurKgError as exc:
             raise _about_the_store(exc, store, dump) from None
+        except OSError as exc:  # the engine reading the store, or a full temporary folder
+            raise SegurKgError(f"{store.name}: cannot read the store to validate it "
+                               f"({' '.join(str(exc).split())})") from None
 
 
 def _about_the_store(exc: SegurKgError, store: Store, dump: Path) -> SegurKgError:
@@ -178,15 +182,22 @@ def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -
     with progress.bar("validate", None, unit="parts") as bar:
         for part in _ahead(parts):
             dump.write_bytes(part.ntriples)
-            checked = check(engine, shapes, [dump], "ontology", focus=_focus(part.subjects))
+            try:
+                checked = check(engine, shapes, [dump], "ontology",
+                                focus=_focus(part.subjects, engine))
+            except SegurKgError as exc:
+                raise SegurKgError(f"{part.graph}: {exc.message}", exc.exit_code) from None
             kept = _about(checked.report, part.subjects)
-            for node in kept:
+            # A resource in two graphs is checked in the part of each: its results once.
+            for node, result in zip(kept, _results(checked.report, shapes, checked.labels,
+                                                   lang, kept), strict=True):
+                if result in results:
+                    continue
+                results.add(result)
                 # as the engines decide with allow_warnings: only violations break conformance
-                conforms = conforms and checked.report.value(
-                    node, SH.resultSeverity) != SH.Violation
+                conforms = conforms and result.severity != "Violation"
                 graph += checked.report.cbd(node)
                 graph.add((report, SH.result, node))
-            results.update(_results(checked.report, shapes, checked.labels, lang, kept))
             bar.update(1)
     graph.add((report, RDF.type, SH.ValidationReport))
     graph.add((report, SH.conforms, Literal(conforms)))
@@ -194,8 +205,8 @@ def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -
 
 
 def _ahead(parts: Iterator[Part]) -> Iterator[Part]:
-    """The parts, cut by a thread of their own while the engine checks the previous one (both
-    engines leave Python's lock while they work)."""
+    """The parts, cut by a thread of their own while the engine checks the previous one
+    (pyshacl-turbo and the store's dumps leave Python's lock while they work)."""
     import queue
     import threading
 
@@ -206,11 +217,14 @@ def _ahead(parts: Iterator[Part]) -> Iterator[Part]:
         try:
             for part in parts:
                 if stop.is_set():
-                    return
+                    break
                 ready.put((part, None))
-            ready.put((None, None))
+            else:
+                ready.put((None, None))
         except BaseException as exc:  # handed to the reader, raised there
             ready.put((None, exc))
+        finally:
+            parts.close()  # type: ignore[attr-defined]  # its temporary dump goes
 
     worker = threading.Thread(target=cut, name="segur-kg-parts", daemon=True)
     worker.start()
@@ -224,33 +238,32 @@ def _ahead(parts: Iterator[Part]) -> Iterator[Part]:
             yield part
     finally:
         stop.set()
-        while worker.is_alive():  # let it see the stop: empty the queue it may wait on
-            with suppress(queue.Empty):
-                ready.get(timeout=0.1)
+        with suppress(queue.Empty):  # a worker waiting to hand a part sees the stop
+            ready.get_nowait()
 
 
-def _focus(subjects: frozenset[str] | None) -> list[Node] | None:
+def _focus(subjects: frozenset[str], engine: str) -> list[Node] | None:
     """The part's subjects as the engine's focus nodes: the other resources of the part are
     there to be read, and checking them would only give results to drop. None (check every
-    node) when there are no subjects to name, or blank nodes, which the engine renames."""
+    node, then keep the results about the subjects) for pySHACL, which also filters the values
+    its nested shapes check by them, and when blank nodes, which the engine renames, are
+    among the subjects."""
     from rdflib import URIRef
 
-    if subjects is None or any(not subject.startswith("<") for subject in subjects):
+    if engine != "pyshacl-turbo" or any(not s.startswith("<") for s in subjects):
         return None
     return [URIRef(subject[1:-1]) for subject in sorted(subjects)]
 
 
-def _about(report: Graph, subjects: frozenset[str] | None) -> list[Node]:
-    """The results of `report` whose focus node is one of `subjects` (all when None)."""
-    from rdflib import RDF
+def _about(report: Graph, subjects: frozenset[str]) -> list[Node]:
+    """The results of `report` whose focus node is one of `subjects`, or a blank node (only
+    the part's own resources have them: the context is looked up by IRI)."""
+    from rdflib import RDF, BNode
     from rdflib.namespace import SH
 
-    nodes = list(report.subjects(RDF.type, SH.ValidationResult))
-    if subjects is None:
-        return nodes
-    return [node for node in nodes
-            if (focus := report.value(node, SH.focusNode)) is not None
-            and focus.n3() in subjects]
+    return [node for node in report.subjects(RDF.type, SH.ValidationResult)
+            if isinstance(focus := report.value(node, SH.focusNode), BNode)
+            or (focus is not None and focus.n3() in subjects)]
 
 
 def validate_graph(graph: Graph, lang: str = "fr", engine: str = DEFAULT_ENGINE) -> Report:

@@ -3,14 +3,21 @@ would give on the whole: the national registries are too large to validate at on
 cost growing faster than the store.
 
 The first part is the default graph with the named graphs to keep `whole` (the reference tables
-the registries share, which SPARQL-based shapes read as a whole), checked at once. Every other
+the registries share, which SPARQL-based shapes read as a whole), checked at once, with what
+its resources read in the registry graphs. Every other
 data graph (a registry import, the national figures) is dumped by the engine in its index order,
 subject first, so that each subject's statements come together, and cut at subject boundaries
 into parts of about `size` statements. A part holds its subjects' statements in every data graph
 and what their shapes read beyond them: the classes of the resources they point to, and the
 statements of the predicates shapes follow backwards (sh:inversePath) that point to the subjects
-or to what they point to, with the classes of those statements' subjects. Only the results about
-a part's own subjects count: the other resources in it are there to be read, not checked.
+or to what they point to, with the classes of those statements' subjects, and the store's class
+hierarchy. Only the results about a part's own subjects count: the other resources in it are
+there to be read, not checked.
+
+What the shapes read is known from them: one step along a statement, or back, and classes. A
+shape that reads further from a registry resource (a SPARQL constraint, a value's own values)
+would need more context here; the registries' shapes (R-52 to R-61, and the general ones their
+classes meet) read no further.
 """
 
 from __future__ import annotations
@@ -22,13 +29,14 @@ from io import BytesIO
 from typing import Any
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUB_CLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 CACHED = 200_000  # resources whose context is kept from one part to the next
 
 
 @dataclass(frozen=True)
 class Part:
     graph: str  # what the part comes from, for messages
-    subjects: frozenset[str] | None  # IRIs and blank nodes in N-Triples form; None: all count
+    subjects: frozenset[str]  # IRIs and blank nodes in N-Triples form: the resources checked
     ntriples: bytes
 
 
@@ -39,31 +47,55 @@ def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
     from pyoxigraph import DefaultGraph, RdfFormat
 
     first = BytesIO()
-    rest = []
+    together, rest = [], []
     for graph in graphs:
         if isinstance(graph, DefaultGraph) or graph.value in whole:
             store.dump(output=first, format=RdfFormat.N_TRIPLES, from_graph=graph)
+            together.append(graph)
         else:
             rest.append(graph)
-    yield Part("default graph", None, first.getvalue())
     context = _Context(store, graphs, inverse)
+    statements = first.getvalue().splitlines(keepends=True)
+    subjects = list(dict.fromkeys(_subject(line).decode("utf-8") for line in statements))
+    yield Part("default graph", frozenset(subjects), b"".join(statements) + context.of(
+        together, [subject for subject in subjects if subject.startswith("<")], statements))
+    # The class hierarchy the store holds (the ontology, and any extension's), for sh:class.
+    hierarchy = context.hierarchy()
     for graph in rest:
         with tempfile.NamedTemporaryFile(prefix="segur-kg-part-", suffix=".nt") as dump:
             store.dump(output=dump.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
             with open(dump.name, "rb") as lines:
                 for subjects, statements in _by_subjects(lines, size):
-                    yield Part(graph.value, frozenset(subjects),
-                               b"".join(statements) + context.of(graph, subjects, statements))
+                    _no_blank_nodes(graph.value, statements)
+                    yield Part(graph.value, frozenset(subjects), b"".join(
+                        [*statements, context.of([graph], subjects, statements), hierarchy]))
+
+
+def _subject(line: bytes) -> bytes:
+    return line[:line.index(b" ")]  # an IRI or a blank node label holds no space
+
+
+def _no_blank_nodes(graph: str, statements: list[bytes]) -> None:
+    """The importers write no blank node; one in a registry graph cannot be followed from part
+    to part (its label is the engine's), so the store cannot be checked in parts."""
+    from segur_kg.common.errors import SegurKgError
+
+    for line in statements:
+        if line.startswith(b"_:") or line.split(b" ", 2)[2].startswith(b"_:"):
+            raise SegurKgError(
+                f"{graph}: holds blank nodes, which no import writes ({line.decode()[:80]!r}); "
+                "import the registry again (segur-kg import) to replace the graph")
 
 
 def _by_subjects(lines: Iterable[bytes], size: int) -> Iterator[tuple[list[str], list[bytes]]]:
-    """Lines of N-Triples grouped by subject (an IRI holds no space: the subject ends at the
-    first one), in groups of `size` lines or a little more, never splitting a subject."""
+    """Lines of N-Triples grouped by subject, in groups of `size` lines or a little more, never
+    splitting a subject (the engine dumps a graph subject first, each subject's statements
+    together; a subject met again would only be checked twice, with all its statements)."""
     subjects: list[str] = []
     statements: list[bytes] = []
     last = b""
     for line in lines:
-        subject = line[:line.index(b" ")]
+        subject = _subject(line)
         if subject != last:
             if len(statements) >= size:
                 yield subjects, statements
@@ -92,21 +124,30 @@ class _Context:
             for predicate in map(NamedNode, inverse)]
         self.around: dict[str, bytes] = {}  # resource → its classes and backward statements
 
-    def of(self, graph: Any, subjects: list[str], statements: list[bytes]) -> bytes:
-        others = [other for other in self.graphs if str(other) != str(graph)]
-        own = list(statements)
+    def of(self, own: list[Any], subjects: list[str], statements: list[bytes]) -> bytes:
+        """The context of a part made of `statements` of the graphs `own`, about `subjects`
+        (IRIs); a subject met again in a later part fetches its statements of `own` too."""
+        others = [graph for graph in self.graphs if str(graph) not in {str(g) for g in own}]
+        found = list(statements)
         for subject in subjects:  # the subjects' statements in the other data graphs
             node = _node(subject)
             for other in others:
-                own += map(_line, self.store.quads_for_pattern(node, None, None, other))
-        out = own[len(statements):]
+                found += map(_line, self.store.quads_for_pattern(node, None, None, other))
+        out = found[len(statements):]
         for subject in subjects:
             out += self._backward(_node(subject))
-        pointed = {line.split(b" ", 2)[2][:-3].decode("utf-8") for line in own}
+        pointed = {line.split(b" ", 2)[2][:-3].decode("utf-8") for line in found}
         for target in sorted(pointed - set(subjects)):
             if target.startswith("<"):
                 out.append(self._around(target))
         return b"".join(out)
+
+    def hierarchy(self) -> bytes:
+        from pyoxigraph import NamedNode
+
+        sub_class_of = NamedNode(SUB_CLASS_OF)
+        return b"".join(_line(quad) for graph in self.graphs
+                        for quad in self.store.quads_for_pattern(None, sub_class_of, None, graph))
 
     def _around(self, target: str) -> bytes:
         found = self.around.get(target)
