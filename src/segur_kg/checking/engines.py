@@ -100,14 +100,17 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
     validate, native = _turbo_modules()
     # `names` plays the part of the pyshacl engine's data graph: the prefixes of the files are
     # bound to it the same way, and the labels of the files' focus nodes are added to it.
+    text: bytes | None = None  # the base's N-Triples, when kept from an earlier call
     if graph is not None:
         base = names = graph
     elif mix == "dataset":
         base = names = load_dataset()
     else:
-        base, names = _ontology(), new_graph()
+        (base, text), names = _ontology(), new_graph()
     data = native.Dataset()
-    data.parse(data=_ntriples(base), format="nt")
+    if text is None:
+        text = base.serialize(format="nt", encoding="utf-8")
+    data.parse(data=text, format="nt")
     for path in files:
         _load(path, data, names)
     try:
@@ -137,9 +140,9 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
 _ontology_cache: dict[tuple[str, int, int], tuple[Graph, bytes]] = {}
 
 
-def _ontology() -> Graph:
-    """load_ontology(), read again only when the file changed: a store validated in parts
-    mixes it into every part."""
+def _ontology() -> tuple[Graph, bytes | None]:
+    """load_ontology() and its N-Triples, read again only when the file changed: a store
+    validated in parts mixes it into every part."""
     from segur_kg.common import paths
     from segur_kg.rdf.reading import load_ontology
 
@@ -147,20 +150,13 @@ def _ontology() -> Graph:
     try:
         stat = path.stat()
     except OSError:
-        return load_ontology()  # which says what is missing
+        return load_ontology(), None  # which says what is missing
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _ontology_cache:
         _ontology_cache.clear()
         graph = load_ontology()
         _ontology_cache[key] = (graph, graph.serialize(format="nt", encoding="utf-8"))
-    return _ontology_cache[key][0]
-
-
-def _ntriples(graph: Graph) -> bytes:
-    for cached, text in _ontology_cache.values():
-        if cached is graph:
-            return text
-    return graph.serialize(format="nt", encoding="utf-8")
+    return _ontology_cache[key]
 
 
 def _turbo_modules() -> tuple[Any, Any]:

@@ -127,7 +127,8 @@ class _Context:
     def of(self, own: list[Any], subjects: list[str], statements: list[bytes]) -> bytes:
         """The context of a part made of `statements` of the graphs `own`, about `subjects`
         (IRIs); a subject met again in a later part fetches its statements of `own` too."""
-        others = [graph for graph in self.graphs if str(graph) not in {str(g) for g in own}]
+        mine = {str(graph) for graph in own}
+        others = [graph for graph in self.graphs if str(graph) not in mine]
         found = list(statements)
         for subject in subjects:  # the subjects' statements in the other data graphs
             node = _node(subject)
