@@ -171,3 +171,31 @@ def test_validate_store_command_checks_the_registries(stores: dict[bool, str]) -
     assert code == 1
     assert f"{ID}finess/ej/2A0999916" in text
     assert re.search(r"\n\d+ violations, \d+ warnings?\n$", text)
+
+
+@pytest.mark.parametrize("graph", ["rpps", ""])
+def test_a_literal_the_reader_refuses_stops_the_parts_as_the_whole(
+        tmp_path: Path, graph: str) -> None:
+    """Each part's own statements are read as every file is (rdf.reading), once: an ill-typed
+    date in a registry graph, or in the default graph, gives the message of the whole store."""
+    from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+
+    from segur_kg.common.errors import SegurKgError
+
+    spec = _store(tmp_path, broken=False)
+    raw = Store(str(tmp_path / "store"))
+    raw.add(Quad(NamedNode(ACTIVITY), NamedNode(f"{DEF}since"),
+                 Literal("2010-13-45", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+                 NamedNode(GRAPH + graph) if graph else DefaultGraph()))
+    raw.flush()
+    del raw
+    gc.collect()
+    messages = []
+    with open_store(spec) as store:
+        for checked in (_Whole(store), store):
+            with pytest.raises(SegurKgError) as error:
+                validate.validate_store(checked, part_size=60)  # type: ignore[arg-type]
+            messages.append(error.value.message)
+    assert messages[0] == messages[1] == (
+        f"{spec}: the store holds data the reader refuses: '2010-13-45' is not a valid "
+        "xsd:date; fix the value or its datatype")

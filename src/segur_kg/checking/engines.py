@@ -42,15 +42,17 @@ class Checked:
 
 
 def check(engine: str, shapes: Graph, files: list[Path], mix: str = "dataset",
-          graph: Graph | None = None, focus: list[Node] | None = None) -> Checked:
+          graph: Graph | None = None, focus: list[Node] | None = None,
+          read: bool = False) -> Checked:
     """Validate the files mixed with the dataset (`mix="dataset"`) or with the ontology alone
     (`mix="ontology"`, so class hierarchies are known); or, given `graph`, that whole graph.
     With `focus`, only those nodes are checked (by the shapes that target them); the rest of
-    the data is only read."""
+    the data is only read. `read`: the files were checked by rdf.reading already (the parts
+    of a store), so the native engine parses them without that first pass."""
     if engine == "pyshacl":
         return _pyshacl(shapes, files, mix, graph, focus)
     if engine == "pyshacl-turbo":
-        return _turbo(shapes, files, mix, graph, focus)
+        return _turbo(shapes, files, mix, graph, focus, read)
     raise SegurKgError(f"unknown SHACL engine '{engine}'; use one of {', '.join(ENGINES)}")
 
 
@@ -90,7 +92,7 @@ def _pyshacl(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
 
 
 def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
-           focus: list[Node] | None) -> Checked:
+           focus: list[Node] | None, read: bool) -> Checked:
     from rdflib import RDF
     from rdflib.namespace import SH
 
@@ -112,7 +114,7 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
         text = base.serialize(format="nt", encoding="utf-8")
     data.parse(data=text, format="nt")
     for path in files:
-        _load(path, data, names)
+        _load(path, data, names, read)
     try:
         _conforms, report, _text = validate(
             data,
@@ -129,9 +131,11 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
         ) from None
     if graph is not None:
         return Checked(report, graph)  # it holds every label already
-    labels = names if names is base else names + base
     focus = [report.value(node, SH.focusNode) for node in
              report.subjects(RDF.type, SH.ValidationResult)]
+    if not focus:
+        return Checked(report, names)  # nothing to print: no copy of the base
+    labels = names if names is base else names + base
     for triple in _label_triples(data, focus):
         labels.add(triple)
     return Checked(report, labels)
@@ -187,10 +191,11 @@ def _version(package: str) -> str:
     return version(package)
 
 
-def _load(path: Path, data: Any, names: Graph) -> None:
+def _load(path: Path, data: Any, names: Graph, read: bool = False) -> None:
     """Add one file to the native dataset and its prefixes to `names`, bound as rdf.reading.parse_file
     binds them. Every file is first read by rdf.reading, the reader of every command, so validate
-    accepts and refuses the same files as diff or load, with the same messages."""
+    accepts and refuses the same files as diff or load, with the same messages (unless `read`
+    says it was already)."""
     from segur_kg.common import paths
     from segur_kg.rdf.namespaces import new_graph
     from segur_kg.rdf.reading import check_file, parse_file, read_bytes
@@ -201,7 +206,8 @@ def _load(path: Path, data: Any, names: Graph) -> None:
         data.parse(data=parsed.serialize(format="nt", encoding="utf-8"), format="nt")
         _bind(names, parsed)
         return
-    check_file(path)  # streamed: syntax, IRIs, literals
+    if not read:
+        check_file(path)  # streamed: syntax, IRIs, literals
     shown = paths.display(path)
     text = read_bytes(path, shown).decode("utf-8")  # checked: valid UTF-8
     before = set(data.namespaces())

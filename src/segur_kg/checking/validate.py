@@ -171,7 +171,7 @@ def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -
     from rdflib.namespace import SH
 
     from segur_kg.checking.engines import check
-    from segur_kg.common import progress
+    from segur_kg.common import paths, progress
     from segur_kg.rdf.namespaces import new_graph
 
     shapes = _stamped_shapes()
@@ -180,11 +180,11 @@ def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -
     report = BNode()
     conforms = True
     with progress.bar("validate", None, unit="parts") as bar:
-        for part in _ahead(parts):
+        for part in _ahead(parts, paths.display(dump)):
             dump.write_bytes(part.ntriples)
             try:
                 checked = check(engine, shapes, [dump], "ontology",
-                                focus=_focus(part.subjects, engine))
+                                focus=_focus(part.subjects, engine), read=True)
             except SegurKgError as exc:
                 raise SegurKgError(f"{part.graph}: {exc.message}", exc.exit_code) from None
             kept = _about(checked.report, part.subjects)
@@ -204,11 +204,16 @@ def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -
     return Report(sorted(results, key=Result.sort_key), graph)
 
 
-def _ahead(parts: Iterator[Part]) -> Iterator[Part]:
+def _ahead(parts: Iterator[Part], shown: str) -> Iterator[Part]:
     """The parts, cut by a thread of their own while the engine checks the previous one
-    (pyshacl-turbo and the store's dumps leave Python's lock while they work)."""
+    (pyshacl-turbo and the store's dumps leave Python's lock while they work). The thread also
+    reads each part's own statements as every file is read (rdf.reading: literals valid for
+    their datatype), once: the context comes from statements read in their own part. Errors
+    are named `shown`, as the store's whole dump would be."""
     import queue
     import threading
+
+    from segur_kg.rdf.reading import check_ntriples
 
     ready: queue.Queue[tuple[Part | None, BaseException | None]] = queue.Queue(maxsize=2)
     stop = threading.Event()
@@ -218,6 +223,7 @@ def _ahead(parts: Iterator[Part]) -> Iterator[Part]:
             for part in parts:
                 if stop.is_set():
                     break
+                check_ntriples(part.ntriples[:part.own], shown)
                 ready.put((part, None))
             else:
                 ready.put((None, None))

@@ -105,6 +105,13 @@ def check_file(path: Path) -> None:
         pass
 
 
+def check_ntriples(data: bytes, shown: str) -> None:
+    """N-Triples held in memory (a part of a store) checked as check_file checks a file, the
+    errors named `shown`, without line numbers."""
+    for _triple in _oxigraph_triples(None, "nt", shown, None, data):
+        pass
+
+
 def read_triples(path: Path,
                  prefixes: dict[str, str] | None = None) -> Iterator[tuple[Any, Any, Any]]:
     """The reader of every command: the file's triples as pyoxigraph terms (named graphs
@@ -130,20 +137,24 @@ def _checked(triples: list[tuple[Any, Any, Any]], path: Path,
         yield triple
 
 
-def _oxigraph_triples(path: Path, fmt: str, shown: str,
-                      prefixes: dict[str, str] | None) -> Iterator[tuple[Any, Any, Any]]:
+def _oxigraph_triples(path: Path | None, fmt: str, shown: str, prefixes: dict[str, str] | None,
+                      data: bytes | None = None) -> Iterator[tuple[Any, Any, Any]]:
+    """The triples of the file `path`, or of `data` when there is no file."""
     from pyoxigraph import BlankNode, NamedNode, RdfFormat, parse
 
-    if fmt == "xml":
+    base_iri = path.resolve().as_uri() if path is not None else None
+    if path is None:
+        source: dict[str, Any] = {"input": data}
+    elif fmt == "xml":
         raw = read_bytes(path, shown)
         _refuse_dtd(raw, shown)
         _check_xml(raw, shown)  # Oxigraph's RDF/XML errors have no position; expat's do
-        source: dict[str, Any] = {"input": raw}
+        source = {"input": raw}
     else:
         source = {"path": path}  # streamed: a large file is never held whole
     try:
         parser = parse(**source, format=getattr(RdfFormat, _OXIGRAPH_FORMATS[fmt]),
-                       base_iri=path.resolve().as_uri(), rename_blank_nodes=True)
+                       base_iri=base_iri, rename_blank_nodes=True)
         for quad in parser:  # the hot loop of a million-triple load: kept to the minimum
             obj = quad.object
             if type(obj) is not NamedNode and type(obj) is not BlankNode:
@@ -154,12 +165,14 @@ def _oxigraph_triples(path: Path, fmt: str, shown: str,
     except MemoryError as exc:
         if "buffer maximal size" not in str(exc):
             raise  # memory ran out: not the parser's limit on one term
-        where = _first_long_line(path)
+        where = _first_long_line(path) if path is not None else ""
         raise SegurKgError(
             f"{shown}{where}: a term (literal or IRI) is longer than "
             f"{MAX_TERM_BYTES // (1024 * 1024)} MB, more than the parser reads; shorten it"
         ) from None
     except OSError as exc:
+        if path is None:
+            raise
         raise unreadable(path, shown, exc) from None
     if prefixes is not None:
         prefixes.update(parser.prefixes)
@@ -204,7 +217,7 @@ def _first_long_line(path: Path) -> str:
 # --- literals ------------------------------------------------------------------------------
 
 
-def _check_object(term: Any, path: Path, shown: str) -> None:
+def _check_object(term: Any, path: Path | None, shown: str) -> None:
     """A literal valid for its datatype, in RDF 1.1: no triple term, no base direction."""
     from pyoxigraph import Literal
 
@@ -235,10 +248,11 @@ def _ill_typed(lexical: str, datatype: str) -> bool:
         return bool(Literal(lexical, datatype=URIRef(datatype), normalize=False).ill_typed)
 
 
-def line_of(path: Path, text: str) -> str:
+def line_of(path: Path | None, text: str) -> str:
     """':LINE' of the first line holding `text` between quotes, else as it is; '' when not
-    found (escaped, or over several lines). One pass over the file, line by line."""
-    if not text or "\n" in text:
+    found (escaped, or over several lines) or when there is no file. One pass over the file,
+    line by line."""
+    if path is None or not text or "\n" in text:
         return ""
     quoted = f'"{text}"'.encode("utf-8", errors="replace")
     bare = text.encode("utf-8", errors="replace")

@@ -37,7 +37,8 @@ CACHED = 200_000  # resources whose context is kept from one part to the next
 class Part:
     graph: str  # what the part comes from, for messages
     subjects: frozenset[str]  # IRIs and blank nodes in N-Triples form: the resources checked
-    ntriples: bytes
+    ntriples: bytes  # the subjects' statements in the graph, then their context
+    own: int  # how many bytes of `ntriples` are the statements of the graph itself
 
 
 def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
@@ -55,10 +56,12 @@ def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
         else:
             rest.append(graph)
     context = _Context(store, graphs, inverse)
-    statements = first.getvalue().splitlines(keepends=True)
+    own = first.getvalue()
+    statements = own.splitlines(keepends=True)
     subjects = list(dict.fromkeys(_subject(line).decode("utf-8") for line in statements))
-    yield Part("default graph", frozenset(subjects), b"".join(statements) + context.of(
-        together, [subject for subject in subjects if subject.startswith("<")], statements))
+    yield Part("default graph", frozenset(subjects), own + context.of(
+        together, [subject for subject in subjects if subject.startswith("<")], statements),
+        len(own))
     # The class hierarchy the store holds (the ontology, and any extension's), for sh:class.
     hierarchy = context.hierarchy()
     for graph in rest:
@@ -67,8 +70,9 @@ def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
             with open(dump.name, "rb") as lines:
                 for subjects, statements in _by_subjects(lines, size):
                     _no_blank_nodes(graph.value, statements)
+                    own = b"".join(statements)
                     yield Part(graph.value, frozenset(subjects), b"".join(
-                        [*statements, context.of([graph], subjects, statements), hierarchy]))
+                        [own, context.of([graph], subjects, statements), hierarchy]), len(own))
 
 
 def _subject(line: bytes) -> bytes:
@@ -109,14 +113,16 @@ def _by_subjects(lines: Iterable[bytes], size: int) -> Iterator[tuple[list[str],
 
 class _Context:
     """What the shapes of a part's subjects read beyond the part, looked up in the store's data
-    graphs resource by resource, one graph at a time (index lookups: a SPARQL join over tens of
-    thousands of values, or a lookup in every graph, costs far more)."""
+    graphs resource by resource (index lookups: a SPARQL join over tens of thousands of values
+    costs far more). A subject's statements are looked up one other graph at a time (its own,
+    the most, would come too from all graphs at once), its classes in all graphs at once."""
 
     def __init__(self, store: Any, graphs: list[Any], inverse: list[str]) -> None:
         from pyoxigraph import NamedNode
 
         self.store = store
         self.graphs = graphs
+        self.data = set(graphs)
         self.rdf_type = NamedNode(RDF_TYPE)
         # each predicate followed backwards, with the data graphs that hold it
         self.inverse = [(predicate, [graph for graph in graphs if next(
@@ -161,8 +167,8 @@ class _Context:
         return found
 
     def _classes(self, node: Any) -> list[bytes]:
-        return [_line(quad) for graph in self.graphs
-                for quad in self.store.quads_for_pattern(node, self.rdf_type, None, graph)]
+        return [_line(quad) for quad in self.store.quads_for_pattern(node, self.rdf_type, None)
+                if quad.graph_name in self.data]
 
     def _backward(self, node: Any) -> list[bytes]:
         out = []
