@@ -37,8 +37,8 @@ CACHED = 200_000  # resources whose context is kept from one part to the next
 class Part:
     graph: str  # what the part comes from, for messages
     subjects: frozenset[str]  # IRIs and blank nodes in N-Triples form: the resources checked
-    ntriples: bytes  # the subjects' statements in the graph, then their context
-    own: int  # how many bytes of `ntriples` are the statements of the graph itself
+    ntriples: bytes  # the part's own statements, then their context
+    own: int  # how many bytes of `ntriples` are its own statements (of the graphs it cuts)
 
 
 def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
