@@ -138,7 +138,7 @@ def test_the_pyshacl_engine_gives_the_same_results_in_parts(stores: dict[bool, s
 
 def test_the_store_is_cut_at_subject_boundaries(stores: dict[bool, str]) -> None:
     with open_store(stores[False]) as store:
-        parts = list(store.parts(3, []))  # type: ignore[arg-type]
+        parts = list(store.parts(3, {}))  # type: ignore[arg-type]
     assert parts[0].graph == "default graph"  # with the reference tables, at once
     assert f"<{ID}corridor/hopital>" in parts[0].subjects
     seen: dict[str, set[str]] = {}
@@ -199,3 +199,13 @@ def test_a_literal_the_reader_refuses_stops_the_parts_as_the_whole(
     assert messages[0] == messages[1] == (
         f"{spec}: the store holds data the reader refuses: '2010-13-45' is not a valid "
         "xsd:date; fix the value or its datatype")
+
+
+def test_the_shapes_say_from_which_classes_each_predicate_is_followed_back() -> None:
+    """A part looks back along a predicate only from the resources whose shapes follow it back:
+    ^segur:hasActivity from activities, ^segur:opens|^segur:closes from windows; skos:exactMatch
+    is followed back after dcterms:spatial (a sequence path), so from every resource."""
+    followed = validate._inverse_predicates()
+    assert followed[f"{DEF}hasActivity"] == {f"{DEF}ProfessionalActivity"}
+    assert followed[f"{DEF}opens"] == followed[f"{DEF}closes"] == {f"{DEF}Window"}
+    assert followed["http://www.w3.org/2004/02/skos/core#exactMatch"] is None

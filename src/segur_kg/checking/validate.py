@@ -155,13 +155,69 @@ def _about_the_store(exc: SegurKgError, store: Store, dump: Path) -> SegurKgErro
                         exc.exit_code)
 
 
-def _inverse_predicates() -> list[str]:
-    """The predicates that shapes follow backwards (sh:inversePath)."""
+def _inverse_predicates() -> dict[str, frozenset[str] | None]:
+    """The predicates that shapes follow backwards (sh:inversePath), each with the classes of
+    the resources they follow it back from, or None (every resource) when a shape follows it
+    from elsewhere: a later step of a sequence path, a shape nested in another, a target other
+    than a class."""
     from rdflib import URIRef
     from rdflib.namespace import SH
 
     shapes = _stamped_shapes()
-    return sorted({str(p) for p in shapes.objects(None, SH.inversePath) if isinstance(p, URIRef)})
+    found: dict[str, frozenset[str] | None] = {}
+    for step, predicate in shapes.subject_objects(SH.inversePath):
+        if isinstance(predicate, URIRef):
+            classes = _followed_from(shapes, step)
+            known = found.get(str(predicate), frozenset())
+            found[str(predicate)] = None if classes is None or known is None else known | classes
+    return found
+
+
+def _followed_from(shapes: Graph, step: Node) -> frozenset[str] | None:
+    """The classes targeted by the shapes whose property path begins with `step` (alone, or as
+    one of alternatives); None when that cannot be said so simply."""
+    from rdflib import OWL, RDF, RDFS
+    from rdflib.namespace import SH
+
+    path = step
+    head = _list_head(shapes, step)
+    if head is not None:  # one of alternatives, or a step of a sequence
+        holders = list(shapes.subjects(SH.alternativePath, head))
+        if len(holders) != 1:
+            return None
+        path = holders[0]
+    owners = list(shapes.subjects(SH.path, path))
+    if len(owners) != 1 or _referred(shapes, owners[0], SH.property):
+        return None
+    classes: set[str] = set()
+    for shape in [owners[0], *shapes.subjects(SH.property, owners[0])]:
+        if shape is not owners[0] and _referred(shapes, shape, None):
+            return None  # a node shape that other shapes use: its focus nodes are theirs too
+        if any(shapes.value(shape, target) is not None for target in
+               (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)):
+            return None
+        classes.update(str(klass) for klass in shapes.objects(shape, SH.targetClass))
+        if {RDFS.Class, OWL.Class} & set(shapes.objects(shape, RDF.type)):
+            classes.add(str(shape))
+    return frozenset(classes) if classes else None
+
+
+def _list_head(graph: Graph, item: Node) -> Node | None:
+    """The first cell of the RDF list holding `item`, or None."""
+    from rdflib import RDF
+
+    cell = next(iter(graph.subjects(RDF.first, item)), None)
+    while cell is not None:
+        previous = next(iter(graph.subjects(RDF.rest, cell)), None)
+        if previous is None:
+            return cell
+        cell = previous
+    return None
+
+
+def _referred(graph: Graph, node: Node, allowed: Node | None) -> bool:
+    """Whether a statement of `graph` points to `node` by another predicate than `allowed`."""
+    return any(predicate != allowed for predicate in graph.predicates(None, node))
 
 
 def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -> Report:

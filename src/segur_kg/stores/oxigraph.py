@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from segur_kg.querying.sparql import QueryResult
-    from segur_kg.stores.parts import Part
+    from segur_kg.stores.parts import Inverse, Part
 
 _FORMATS = {"nt": "N_TRIPLES", "ttl": "TURTLE"}
 T = TypeVar("T")
@@ -150,7 +150,7 @@ class OxigraphStore(Store):
         for which in _graph_list(data_graphs(store, infer)):
             store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
 
-    def parts(self, size: int, inverse: list[str]) -> Iterator[Part] | None:
+    def parts(self, size: int, inverse: Inverse) -> Iterator[Part] | None:
         from segur_kg.stores.parts import cut
 
         store = self._reader()
