@@ -344,25 +344,13 @@ def _run(engine: str, files: list[Path], mix: str, graph: Graph | None, lang: st
     return Report(sorted(results, key=Result.sort_key), checked.report)
 
 
-_shapes_cache: dict[tuple[tuple[str, int, int], ...], Graph] = {}
-
-
 def _stamped_shapes() -> Graph:
-    """load_shapes(), parsed again only when a shape file or the requirements table changed:
-    a process that validates many files (the tests, a server) pays for it once."""
+    """load_shapes(), parsed again only when a shape file or the requirements table changed."""
     from segur_kg.checking.shapes import load_shapes, shape_files
     from segur_kg.common import paths
+    from segur_kg.common.unchanged import while_unchanged
 
-    try:
-        key = tuple((str(path), stat.st_mtime_ns, stat.st_size)
-                    for path in [*shape_files(), paths.requirements_file()]
-                    for stat in [path.stat()])
-    except OSError:
-        return load_shapes()  # which says what is missing
-    if key not in _shapes_cache:
-        _shapes_cache.clear()
-        _shapes_cache[key] = load_shapes()
-    return _shapes_cache[key]
+    return while_unchanged("shapes", [*shape_files(), paths.requirements_file()], load_shapes)
 
 
 def _results(report: Graph, shapes: Graph, data: Graph, lang: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from io import BytesIO
@@ -121,9 +121,12 @@ class Store:
         it holds registry graphs; None when it is validated whole."""
         return None
 
-    def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
+    def replace_graphs(self, graphs: Iterable[tuple[str, Path]],
+                       derive: Derive | None = None) -> None:
         """Put each N-Triples file in its named graph (under SOURCE_GRAPHS), replacing what
-        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too."""
+        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too.
+        Each (graph, file) is taken from `graphs` when the store is ready for it: the file may
+        be written then."""
         raise SegurKgError(f"the {self.name} store cannot take imports; import into an "
                            "oxigraph:PATH store, or into a file with -o FILE.nt and load it")
 
