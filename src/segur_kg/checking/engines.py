@@ -108,7 +108,7 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
     elif mix == "dataset":
         base = names = load_dataset()
     else:
-        (base, text), names = _ontology(), new_graph()
+        (base, text), names = cached_ontology(), new_graph()
     data = native.Dataset()
     if text is None:
         text = base.serialize(format="nt", encoding="utf-8")
@@ -141,7 +141,7 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
     return Checked(report, labels)
 
 
-def _ontology() -> tuple[Graph, bytes]:
+def cached_ontology() -> tuple[Graph, bytes]:
     """load_ontology() and its N-Triples, read again only when the file changed: a store
     validated in parts mixes it into every part."""
     from segur_kg.common import paths

@@ -129,7 +129,7 @@ def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE,
     with store.in_use(), tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
         dump = Path(folder) / "store.nt"
         try:
-            parts = store.parts(part_size, _inverse_predicates())
+            parts = store.parts(part_size, _inverse_predicates(), _ontology_hierarchy())
             if parts is None:
                 with dump.open("wb") as stream:
                     store.dump_ntriples(stream)
@@ -173,12 +173,27 @@ def _inverse_predicates() -> dict[str, frozenset[str] | None]:
     return found
 
 
+def _ontology_hierarchy() -> list[tuple[str, str]]:
+    """The (subclass, class) pairs of the ontology the engine mixes into every part: the store
+    may hold an older one."""
+    from rdflib import RDFS, URIRef
+
+    from segur_kg.checking.engines import cached_ontology
+
+    graph, _text = cached_ontology()
+    return sorted((str(lower), str(upper))
+                  for lower, upper in graph.subject_objects(RDFS.subClassOf)
+                  if isinstance(lower, URIRef) and isinstance(upper, URIRef))
+
+
 def _followed_from(shapes: Graph, step: Node) -> frozenset[str] | None:
     """The classes targeted by the shapes whose property path begins with `step` (alone, or as
     one of alternatives); None when that cannot be said so simply."""
     from rdflib import OWL, RDF, RDFS
     from rdflib.namespace import SH
 
+    if len(list(shapes.subject_predicates(step))) != 1:
+        return None  # a path node shared by several paths
     path = step
     head = _list_head(shapes, step)
     if head is not None:  # one of alternatives, or a step of a sequence
@@ -191,8 +206,11 @@ def _followed_from(shapes: Graph, step: Node) -> frozenset[str] | None:
         return None
     classes: set[str] = set()
     for shape in [owners[0], *shapes.subjects(SH.property, owners[0])]:
-        if shape is not owners[0] and _referred(shapes, shape, None):
-            return None  # a node shape that other shapes use: its focus nodes are theirs too
+        if shape is not owners[0] and (_referred(shapes, shape, None)
+                                       or shapes.value(shape, SH.path) is not None):
+            # a node shape that other shapes use (its focus nodes are theirs too), or a
+            # property shape (whose nested shapes check its values, not its focus nodes)
+            return None
         if any(shapes.value(shape, target) is not None for target in
                (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)):
             return None
@@ -203,11 +221,12 @@ def _followed_from(shapes: Graph, step: Node) -> frozenset[str] | None:
 
 
 def _list_head(graph: Graph, item: Node) -> Node | None:
-    """The first cell of the RDF list holding `item`, or None."""
+    """The first cell of the RDF list holding `item`, or None (also for a list that loops)."""
     from rdflib import RDF
 
-    cell = next(iter(graph.subjects(RDF.first, item)), None)
-    while cell is not None:
+    cell, seen = next(iter(graph.subjects(RDF.first, item)), None), set()
+    while cell is not None and cell not in seen:
+        seen.add(cell)
         previous = next(iter(graph.subjects(RDF.rest, cell)), None)
         if previous is None:
             return cell

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier, Node
 
     from segur_kg.querying.sparql import QueryResult
-    from segur_kg.stores.parts import Inverse, Part
+    from segur_kg.stores.parts import Hierarchy, Inverse, Part
 
 CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
 # Each registry import is a named graph under this IRI (segur_kg.sources.registries.importing);
@@ -116,9 +116,11 @@ class Store:
         """Replace the content with the dataset plus `files`; with `infer`, the closure too."""
         raise SegurKgError(f"the {self.name} store cannot be loaded; {_LOADABLE}")
 
-    def parts(self, size: int, inverse: Inverse) -> Iterator[Part] | None:
+    def parts(self, size: int, inverse: Inverse,
+              hierarchy: Hierarchy = ()) -> Iterator[Part] | None:
         """The store cut into parts a SHACL engine can check one at a time (stores.parts), when
-        it holds registry graphs; None when it is validated whole."""
+        it holds registry graphs; None when it is validated whole. `hierarchy`: the
+        (subclass, class) pairs the engine reads beside the store."""
         return None
 
     def replace_graphs(self, graphs: Iterable[tuple[str, Path]],

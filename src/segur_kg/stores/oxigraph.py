@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from segur_kg.querying.sparql import QueryResult
-    from segur_kg.stores.parts import Inverse, Part
+    from segur_kg.stores.parts import Hierarchy, Inverse, Part
 
 _FORMATS = {"nt": "N_TRIPLES", "ttl": "TURTLE"}
 T = TypeVar("T")
@@ -151,13 +151,15 @@ class OxigraphStore(Store):
         for which in _graph_list(data_graphs(store, infer)):
             store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
 
-    def parts(self, size: int, inverse: Inverse) -> Iterator[Part] | None:
+    def parts(self, size: int, inverse: Inverse,
+              hierarchy: Hierarchy = ()) -> Iterator[Part] | None:
         from segur_kg.stores.parts import cut
 
         store = self._reader()
         if not _source_graphs(store):
             return None
-        return cut(store, _graph_list(data_graphs(store)), {REFERENCE_GRAPH}, size, inverse)
+        return cut(store, _graph_list(data_graphs(store)), {REFERENCE_GRAPH}, size, inverse,
+                   hierarchy)
 
     def engine(self, infer: bool = False) -> Any:
         if infer:
@@ -244,10 +246,10 @@ class OxigraphStore(Store):
             try:
                 for name, path in graphs:
                     new.load(name, path)
+                new.wait()
             except BaseException:
                 new.wait(raising=False)  # what stopped the files is the error to show
                 raise
-            new.wait()
             dropped.update(new.names)
             old = Oxigraph.read_only(str(self.path))
             try:
@@ -339,9 +341,16 @@ class _Loader:
         self.thread.start()
 
     def wait(self, raising: bool = True) -> None:
-        """Wait for the file being loaded; raise what stopped it."""
-        if self.thread is not None:
-            self.thread.join()
+        """Wait for the file being loaded; raise what stopped it. Not raising, wait through
+        interruptions too: the engine cannot stop a load, and the store may be removed only
+        once the load is over."""
+        while self.thread is not None:
+            try:
+                self.thread.join()
+            except BaseException:
+                if raising:
+                    raise
+                continue
             self.thread = None
         error, self.error = self.error, None
         if error is not None and raising:

@@ -33,6 +33,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # predicate followed backwards by shapes → the classes of the resources they follow it back
 # from, or None for every resource (checking.validate reads them from the shapes)
 Inverse = Mapping[str, frozenset[str] | None]
+# (subclass, class) IRIs the engine reads beside the store (the ontology it mixes in)
+Hierarchy = Iterable[tuple[str, str]]
 SUB_CLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 CACHED = 200_000  # resources whose context is kept from one part to the next
 
@@ -46,7 +48,7 @@ class Part:
 
 
 def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
-        inverse: Inverse) -> Iterator[Part]:
+        inverse: Inverse, hierarchy: Hierarchy = ()) -> Iterator[Part]:
     """The parts of the data graphs `graphs` (pyoxigraph graph names, the default graph first)
     of the pyoxigraph `store`; each graph's dump waits in a temporary file while it is cut."""
     from pyoxigraph import DefaultGraph, RdfFormat
@@ -59,7 +61,7 @@ def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
             together.append(graph)
         else:
             rest.append(graph)
-    context = _Context(store, graphs, inverse)
+    context = _Context(store, graphs, inverse, hierarchy)
     own = first.getvalue()
     statements = own.splitlines(keepends=True)
     subjects = list(dict.fromkeys(_subject(line).decode("utf-8") for line in statements))
@@ -121,14 +123,15 @@ class _Context:
     costs far more). A subject's statements are looked up one other graph at a time (its own,
     the most, would come too from all graphs at once), its classes in all graphs at once."""
 
-    def __init__(self, store: Any, graphs: list[Any], inverse: Inverse) -> None:
+    def __init__(self, store: Any, graphs: list[Any], inverse: Inverse,
+                 hierarchy: Hierarchy) -> None:
         from pyoxigraph import NamedNode
 
         self.store = store
         self.graphs = graphs
         self.data = set(graphs)
         self.rdf_type = NamedNode(RDF_TYPE)
-        subclasses = self._subclasses()
+        subclasses = self._subclasses(hierarchy)
         # each predicate followed backwards, with the data graphs that hold it and the classes
         # (N-Triples, with their subclasses) of the resources it is followed back from
         self.inverse = [
@@ -175,11 +178,14 @@ class _Context:
         return [quad for graph in self.graphs
                 for quad in self.store.quads_for_pattern(None, sub_class_of, None, graph)]
 
-    def _subclasses(self) -> dict[str, set[str]]:
-        """Each class (N-Triples) → itself and its subclasses, at any depth."""
+    def _subclasses(self, hierarchy: Hierarchy) -> dict[str, set[str]]:
+        """Each class (N-Triples) → itself and its subclasses, at any depth, in the store's
+        hierarchy and `hierarchy` together."""
         below: dict[str, set[str]] = {}
         for quad in self._sub_class_of():
             below.setdefault(str(quad.object), set()).add(str(quad.subject))
+        for lower, upper in hierarchy:
+            below.setdefault(f"<{upper}>", set()).add(f"<{lower}>")
         closed: dict[str, set[str]] = {}
         for klass in below:
             seen, todo = {klass}, [klass]
