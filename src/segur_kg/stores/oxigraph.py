@@ -465,7 +465,7 @@ def _keep_counts(store: Any, infer: bool = False) -> int:
         return [tuple(to_rdflib(value) for value in solution)
                 for solution in store.query(text, default_graph=source, prefixes=QUERY_PREFIXES)]
 
-    counts = count_store(select)
+    counts = count_store(select, workers=2)  # two at a time: the engine leaves the GIL
     _bulk_load(store, loading.Chunk(ntriples(counts), "nt", "counts", 1),
                NamedNode(statistics_graph(infer)))
     return total(counts)
