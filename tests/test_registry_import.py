@@ -319,3 +319,28 @@ def test_auto_recognises_each_file_and_imports_them_in_one_go(tmp_path, capsys) 
                     "-o", str(refused))
     assert code == 2 and "README.md: not a file of FINESS" in err and "Traceback" not in err
     assert not refused.exists()
+
+
+def test_a_store_import_stopped_by_a_later_file_leaves_the_store_as_it_was(
+        tmp_path, capsys) -> None:
+    """The store loads each file while the next is written: when writing the second file
+    stops (--strict, a malformed RPPS line), the first, already loading, goes with the rest."""
+    store = f"oxigraph:{tmp_path / 'store'}"
+    assert main(["load", "--store", store]) == 0
+    assert main(["import", "mssante", str(MSSANTE), "--store", store]) == 0
+    before = tmp_path / "before.nt"
+    assert main(["export", "--store", store, "--format", "nt", "-o", str(before)]) == 0
+    capsys.readouterr()
+    code = main(["import", "auto", str(FINESS_UTF8), str(RPPS), "--store", store, "--strict"])
+    err = capsys.readouterr().err
+    assert code == 2 and "rpps.txt:21:" in err and "Traceback" not in err
+    after = tmp_path / "after.nt"
+    assert main(["export", "--store", store, "--format", "nt", "-o", str(after)]) == 0
+    assert after.read_bytes() == before.read_bytes()
+    assert not list(tmp_path.glob(".store.loading-*"))
+    # Without --strict the same files go in, each in its graph, the MSSanté graph kept.
+    assert main(["import", "auto", str(FINESS_UTF8), str(RPPS), "--store", store]) == 0
+    assert _count(store, ESTABLISHMENTS, capsys) == 4
+    assert _count(store, PROFESSIONALS, capsys) == 12
+    assert _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?m a segur:MssanteMailbox }",
+                  capsys) > 0

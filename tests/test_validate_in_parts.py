@@ -138,7 +138,7 @@ def test_the_pyshacl_engine_gives_the_same_results_in_parts(stores: dict[bool, s
 
 def test_the_store_is_cut_at_subject_boundaries(stores: dict[bool, str]) -> None:
     with open_store(stores[False]) as store:
-        parts = list(store.parts(3, []))  # type: ignore[arg-type]
+        parts = list(store.parts(3, {}))  # type: ignore[arg-type]
     assert parts[0].graph == "default graph"  # with the reference tables, at once
     assert f"<{ID}corridor/hopital>" in parts[0].subjects
     seen: dict[str, set[str]] = {}
@@ -199,3 +199,89 @@ def test_a_literal_the_reader_refuses_stops_the_parts_as_the_whole(
     assert messages[0] == messages[1] == (
         f"{spec}: the store holds data the reader refuses: '2010-13-45' is not a valid "
         "xsd:date; fix the value or its datatype")
+
+
+def test_the_shapes_say_from_which_classes_each_predicate_is_followed_back() -> None:
+    """A part looks back along a predicate only from the resources whose shapes follow it back:
+    ^segur:hasActivity from activities, ^segur:opens|^segur:closes from windows; skos:exactMatch
+    is followed back after dcterms:spatial (a sequence path), so from every resource."""
+    followed = validate._inverse_predicates()
+    assert followed[f"{DEF}hasActivity"] == {f"{DEF}ProfessionalActivity"}
+    assert followed[f"{DEF}opens"] == followed[f"{DEF}closes"] == {f"{DEF}Window"}
+    assert followed["http://www.w3.org/2004/02/skos/core#exactMatch"] is None
+
+
+def test_a_part_looks_back_from_the_subclasses_the_engine_reads_beside_the_store(
+        stores: dict[bool, str]) -> None:
+    """The engine mixes the current ontology into every part; the store may hold an older one.
+    A class only that ontology puts above the activities' class still brings the statements
+    its shapes follow back to an activity."""
+    engagement = "https://example.org/Engagement"
+    inverse = {f"{DEF}hasActivity": frozenset({engagement})}
+    claim = f"<{DOCTOR}> <{DEF}hasActivity> <{ACTIVITY}> .\n".encode()
+
+    def activity_part(hierarchy: list[tuple[str, str]]) -> bytes:
+        with open_store(stores[False]) as store:
+            for part in store.parts(1, inverse, hierarchy):  # type: ignore[union-attr]
+                if f"<{ACTIVITY}>" in part.subjects:
+                    assert f"<{DOCTOR}>" not in part.subjects
+                    return part.ntriples
+        raise AssertionError("no part holds the activity")
+
+    assert claim not in activity_part([])
+    assert claim in activity_part([(f"{DEF}ProfessionalActivity", engagement)])
+
+
+@pytest.mark.parametrize("shapes, followed", [
+    # a property shape's own nested property shape: it checks the values, not the focus
+    ("""ex:Q sh:path ex:q ; sh:targetClass ex:D ; sh:property ex:P .
+        ex:P sh:path [ sh:inversePath ex:p ] ; sh:minCount 1 .""", None),
+    # a class target, through a node shape's property
+    ("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:P sh:path [ sh:inversePath ex:p ] ; sh:maxCount 1 .""", {"http://example.org/C"}),
+    # one of alternatives: the same
+    ("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:P sh:path [ sh:alternativePath ( [ sh:inversePath ex:p ] ex:r ) ] .""",
+     {"http://example.org/C"}),
+    # a node shape that another shape uses: its focus nodes are the other's values too
+    ("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:T a sh:NodeShape ; sh:targetClass ex:D ; sh:property [ sh:path ex:q ; sh:node ex:S ] .
+        ex:P sh:path [ sh:inversePath ex:p ] .""", None),
+    # a step of a sequence
+    ("""ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:P .
+        ex:P sh:path ( ex:q [ sh:inversePath ex:p ] ) .""", None),
+])
+def test_the_classes_a_predicate_is_followed_back_from(shapes: str, followed: set[str] | None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import Graph
+
+    graph = Graph().parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . "
+                          "@prefix ex: <http://example.org/> . " + shapes, format="turtle")
+    monkeypatch.setattr(validate, "_stamped_shapes", lambda: graph)
+    found = validate._inverse_predicates()["http://example.org/p"]
+    assert found == (None if followed is None else frozenset(followed))
+
+
+def test_a_shared_or_looping_path_node_is_followed_back_from_every_resource(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rdflib import BNode, Graph, Namespace
+    from rdflib.namespace import RDF, SH
+
+    ex = Namespace("http://example.org/")
+    graph, step, cell = Graph(), BNode(), BNode()
+    graph.add((ex.S, SH.targetClass, ex.C))
+    graph.add((ex.S, SH.property, ex.P))
+    graph.add((ex.P, SH.path, step))
+    graph.add((step, SH.inversePath, ex.p))
+    # the same step among the alternatives of another shape, which targets another class
+    graph.add((ex.Q, SH.targetClass, ex.D))
+    graph.add((ex.Q, SH.path, ex.alt))
+    graph.add((ex.alt, SH.alternativePath, cell))
+    graph.add((cell, RDF.first, step))
+    graph.add((cell, RDF.rest, RDF.nil))
+    monkeypatch.setattr(validate, "_stamped_shapes", lambda: graph)
+    assert validate._inverse_predicates()[str(ex.p)] is None
+    graph.remove((ex.P, SH.path, step))
+    assert validate._inverse_predicates()[str(ex.p)] == {str(ex.D)}
+    graph.set((cell, RDF.rest, cell))  # a list that loops
+    assert validate._inverse_predicates()[str(ex.p)] is None

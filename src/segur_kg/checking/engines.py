@@ -108,7 +108,7 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
     elif mix == "dataset":
         base = names = load_dataset()
     else:
-        (base, text), names = _ontology(), new_graph()
+        (base, text), names = cached_ontology(), new_graph()
     data = native.Dataset()
     if text is None:
         text = base.serialize(format="nt", encoding="utf-8")
@@ -141,26 +141,18 @@ def _turbo(shapes: Graph, files: list[Path], mix: str, graph: Graph | None,
     return Checked(report, labels)
 
 
-_ontology_cache: dict[tuple[str, int, int], tuple[Graph, bytes]] = {}
-
-
-def _ontology() -> tuple[Graph, bytes | None]:
+def cached_ontology() -> tuple[Graph, bytes]:
     """load_ontology() and its N-Triples, read again only when the file changed: a store
     validated in parts mixes it into every part."""
     from segur_kg.common import paths
+    from segur_kg.common.unchanged import while_unchanged
     from segur_kg.rdf.reading import load_ontology
 
-    path = paths.ontology_file()
-    try:
-        stat = path.stat()
-    except OSError:
-        return load_ontology(), None  # which says what is missing
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _ontology_cache:
-        _ontology_cache.clear()
+    def build() -> tuple[Graph, bytes]:
         graph = load_ontology()
-        _ontology_cache[key] = (graph, graph.serialize(format="nt", encoding="utf-8"))
-    return _ontology_cache[key]
+        return graph, graph.serialize(format="nt", encoding="utf-8")
+
+    return while_unchanged("ontology", [paths.ontology_file()], build)
 
 
 def _turbo_modules() -> tuple[Any, Any]:

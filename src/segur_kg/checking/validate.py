@@ -129,7 +129,7 @@ def validate_store(store: Store, lang: str = "fr", engine: str = DEFAULT_ENGINE,
     with store.in_use(), tempfile.TemporaryDirectory(prefix="segur-kg-") as folder:
         dump = Path(folder) / "store.nt"
         try:
-            parts = store.parts(part_size, _inverse_predicates())
+            parts = store.parts(part_size, _inverse_predicates(), _ontology_hierarchy())
             if parts is None:
                 with dump.open("wb") as stream:
                     store.dump_ntriples(stream)
@@ -155,13 +155,88 @@ def _about_the_store(exc: SegurKgError, store: Store, dump: Path) -> SegurKgErro
                         exc.exit_code)
 
 
-def _inverse_predicates() -> list[str]:
-    """The predicates that shapes follow backwards (sh:inversePath)."""
+def _inverse_predicates() -> dict[str, frozenset[str] | None]:
+    """The predicates that shapes follow backwards (sh:inversePath), each with the classes of
+    the resources they follow it back from, or None (every resource) when a shape follows it
+    from elsewhere: a later step of a sequence path, a shape nested in another, a target other
+    than a class."""
     from rdflib import URIRef
     from rdflib.namespace import SH
 
     shapes = _stamped_shapes()
-    return sorted({str(p) for p in shapes.objects(None, SH.inversePath) if isinstance(p, URIRef)})
+    found: dict[str, frozenset[str] | None] = {}
+    for step, predicate in shapes.subject_objects(SH.inversePath):
+        if isinstance(predicate, URIRef):
+            classes = _followed_from(shapes, step)
+            known = found.get(str(predicate), frozenset())
+            found[str(predicate)] = None if classes is None or known is None else known | classes
+    return found
+
+
+def _ontology_hierarchy() -> list[tuple[str, str]]:
+    """The (subclass, class) pairs of the ontology the engine mixes into every part: the store
+    may hold an older one."""
+    from rdflib import RDFS, URIRef
+
+    from segur_kg.checking.engines import cached_ontology
+
+    graph, _text = cached_ontology()
+    return sorted((str(lower), str(upper))
+                  for lower, upper in graph.subject_objects(RDFS.subClassOf)
+                  if isinstance(lower, URIRef) and isinstance(upper, URIRef))
+
+
+def _followed_from(shapes: Graph, step: Node) -> frozenset[str] | None:
+    """The classes targeted by the shapes whose property path begins with `step` (alone, or as
+    one of alternatives); None when that cannot be said so simply."""
+    from rdflib import OWL, RDF, RDFS
+    from rdflib.namespace import SH
+
+    if len(list(shapes.subject_predicates(step))) != 1:
+        return None  # a path node shared by several paths
+    path = step
+    head = _list_head(shapes, step)
+    if head is not None:  # one of alternatives, or a step of a sequence
+        holders = list(shapes.subjects(SH.alternativePath, head))
+        if len(holders) != 1:
+            return None
+        path = holders[0]
+    owners = list(shapes.subjects(SH.path, path))
+    if len(owners) != 1 or _referred(shapes, owners[0], SH.property):
+        return None
+    classes: set[str] = set()
+    for shape in [owners[0], *shapes.subjects(SH.property, owners[0])]:
+        if shape is not owners[0] and (_referred(shapes, shape, None)
+                                       or shapes.value(shape, SH.path) is not None):
+            # a node shape that other shapes use (its focus nodes are theirs too), or a
+            # property shape (whose nested shapes check its values, not its focus nodes)
+            return None
+        if any(shapes.value(shape, target) is not None for target in
+               (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)):
+            return None
+        classes.update(str(klass) for klass in shapes.objects(shape, SH.targetClass))
+        if {RDFS.Class, OWL.Class} & set(shapes.objects(shape, RDF.type)):
+            classes.add(str(shape))
+    return frozenset(classes) if classes else None
+
+
+def _list_head(graph: Graph, item: Node) -> Node | None:
+    """The first cell of the RDF list holding `item`, or None (also for a list that loops)."""
+    from rdflib import RDF
+
+    cell, seen = next(iter(graph.subjects(RDF.first, item)), None), set()
+    while cell is not None and cell not in seen:
+        seen.add(cell)
+        previous = next(iter(graph.subjects(RDF.rest, cell)), None)
+        if previous is None:
+            return cell
+        cell = previous
+    return None
+
+
+def _referred(graph: Graph, node: Node, allowed: Node | None) -> bool:
+    """Whether a statement of `graph` points to `node` by another predicate than `allowed`."""
+    return any(predicate != allowed for predicate in graph.predicates(None, node))
 
 
 def _validate_parts(parts: Iterator[Part], dump: Path, lang: str, engine: str) -> Report:
@@ -288,25 +363,13 @@ def _run(engine: str, files: list[Path], mix: str, graph: Graph | None, lang: st
     return Report(sorted(results, key=Result.sort_key), checked.report)
 
 
-_shapes_cache: dict[tuple[tuple[str, int, int], ...], Graph] = {}
-
-
 def _stamped_shapes() -> Graph:
-    """load_shapes(), parsed again only when a shape file or the requirements table changed:
-    a process that validates many files (the tests, a server) pays for it once."""
+    """load_shapes(), parsed again only when a shape file or the requirements table changed."""
     from segur_kg.checking.shapes import load_shapes, shape_files
     from segur_kg.common import paths
+    from segur_kg.common.unchanged import while_unchanged
 
-    try:
-        key = tuple((str(path), stat.st_mtime_ns, stat.st_size)
-                    for path in [*shape_files(), paths.requirements_file()]
-                    for stat in [path.stat()])
-    except OSError:
-        return load_shapes()  # which says what is missing
-    if key not in _shapes_cache:
-        _shapes_cache.clear()
-        _shapes_cache[key] = load_shapes()
-    return _shapes_cache[key]
+    return while_unchanged("shapes", [*shape_files(), paths.requirements_file()], load_shapes)
 
 
 def _results(report: Graph, shapes: Graph, data: Graph, lang: str,

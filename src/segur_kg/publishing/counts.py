@@ -87,51 +87,81 @@ def count_graph(graph: Graph) -> Graph:
         properties=dict(properties), links=link_counts(graph, nos_schemes()))
 
 
-def count_store(select: Select) -> Graph:
-    """The counts of a store's graph, by aggregates its engine evaluates."""
+def count_store(select: Select, workers: int = 1) -> Graph:
+    """The counts of a store's graph, by aggregates its engine evaluates; `workers` of them at
+    a time, for an engine that evaluates queries in parallel (Oxigraph leaves the interpreter
+    while it evaluates)."""
     from rdflib import URIRef
 
-    [(triples, subjects, objects)] = select(
-        "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) "
-        "(COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }")
-    classes = select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) "
-                     "WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c")
-    properties = select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")
+    size, objects = ("SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects)",
+                     "(COUNT(DISTINCT ?o) AS ?objects)")
+    # The largest first: each reads every statement and keeps a set of terms; in parallel,
+    # the distinct subjects and objects are counted apart.
+    texts = {"size": f"{size} {objects} WHERE {{ ?s ?p ?o }}"} if workers <= 1 else {
+        "size": f"{size} WHERE {{ ?s ?p ?o }}",
+        "objects": f"SELECT {objects} WHERE {{ ?s ?p ?o }}"}
+    texts |= {
+        "properties": "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p",
+        "classes": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) "
+                   "WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c",
+        # The registries imported into the store (segur-kg import), each a subset of the
+        # dataset with its producer, files, extract date and counts.
+        "sources": f"SELECT ?d ?p ?o WHERE {{ <{DATASET_IRI}> <{VOID}subset> ?d . "
+                   f"?d a <{DCAT_DATASET}> ; ?p ?o }}",
+    }
     schemes = nos_schemes()
-    links = _store_links(select, schemes) if schemes else {}
-    # The registries imported into the store (segur-kg import), each a subset of the dataset
-    # with its producer, files, extract date and counts.
-    sources = select(f"SELECT ?d ?p ?o WHERE {{ <{DATASET_IRI}> <{VOID}subset> ?d . "
-                     f"?d a <{DCAT_DATASET}> ; ?p ?o }}")
+    if schemes:
+        texts.update(_link_queries(schemes))
+    answers = _answers(select, texts, workers)
+    [(triples, subjects, *rest)] = answers["size"]
+    [(distinct_objects,)] = [rest] if rest else answers["objects"]
     counted = _as_void(
-        triples=int(triples), subjects=int(subjects), objects=int(objects),
-        classes={klass: int(n) for klass, n in classes},
-        properties={prop: int(n) for prop, n in properties}, links=links)
-    for subset, predicate, value in sources:
+        triples=int(triples), subjects=int(subjects), objects=int(distinct_objects),
+        classes={klass: int(n) for klass, n in answers["classes"]},
+        properties={prop: int(n) for prop, n in answers["properties"]},
+        links=_links(answers) if schemes else {})
+    for subset, predicate, value in answers["sources"]:
         counted.add((URIRef(DATASET_IRI), URIRef(VOID + "subset"), subset))
         counted.add((subset, predicate, value))
     return counted
 
 
-def _store_links(select: Select, schemes: list[URIRef]) -> dict[tuple[Any, Any], int]:
-    """link_counts by the engine: every statement pointing to a concept of a scheme, less those
-    made by a scheme or one of its concepts. Two cheap joins: filtering each of the millions of
-    statements pointing to a concept with NOT EXISTS costs ten times more."""
+def _answers(select: Select, texts: dict[str, str], workers: int) -> dict[str, list[Any]]:
+    """Each query's rows, by name; `workers` queries at a time."""
+    if workers <= 1:
+        return {name: list(select(text)) for name, text in texts.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="segur-kg-count") as pool:
+        pending = {name: pool.submit(lambda text: list(select(text)), text)
+                   for name, text in texts.items()}
+        return {name: future.result() for name, future in pending.items()}
+
+
+def _link_queries(schemes: list[URIRef]) -> dict[str, str]:
+    """link_counts by the engine: every statement pointing to a concept of a scheme
+    ("links-every"), less those made by a scheme or one of its concepts ("links-inside"). Two
+    cheap joins: filtering each of the millions of statements pointing to a concept with NOT
+    EXISTS costs ten times more."""
     from rdflib.namespace import SKOS
 
     listed = " ".join(f"<{scheme}>" for scheme in schemes)
     pointing = f"VALUES ?scheme {{ {listed} }} ?c <{SKOS.inScheme}> ?scheme FILTER(isIRI(?c))"
-    every = select(f"SELECT ?scheme ?p (COUNT(*) AS ?n) WHERE {{ {pointing} ?s ?p ?c }} "
-                   "GROUP BY ?scheme ?p")
-    inside = select(
-        "SELECT ?scheme ?p (COUNT(*) AS ?n) WHERE { "
-        f"{{ SELECT DISTINCT ?s WHERE {{ {{ VALUES ?s {{ {listed} }} }} UNION "
-        f"{{ VALUES ?other {{ {listed} }} ?s <{SKOS.inScheme}> ?other }} }} }} "
-        f"?s ?p ?c . {pointing} }} GROUP BY ?scheme ?p")
+    return {
+        "links-every": f"SELECT ?scheme ?p (COUNT(*) AS ?n) WHERE {{ {pointing} ?s ?p ?c }} "
+                       "GROUP BY ?scheme ?p",
+        "links-inside": "SELECT ?scheme ?p (COUNT(*) AS ?n) WHERE { "
+                        f"{{ SELECT DISTINCT ?s WHERE {{ {{ VALUES ?s {{ {listed} }} }} UNION "
+                        f"{{ VALUES ?other {{ {listed} }} ?s <{SKOS.inScheme}> ?other }} }} }} "
+                        f"?s ?p ?c . {pointing} }} GROUP BY ?scheme ?p",
+    }
+
+
+def _links(answers: dict[str, list[Any]]) -> dict[tuple[Any, Any], int]:
     links: Counter[tuple[Any, Any]] = Counter()
-    for scheme, predicate, n in every:
+    for scheme, predicate, n in answers["links-every"]:
         links[(scheme, predicate)] += int(n)
-    for scheme, predicate, n in inside:
+    for scheme, predicate, n in answers["links-inside"]:
         links[(scheme, predicate)] -= int(n)
     return {key: n for key, n in links.items() if n > 0}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from io import BytesIO
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier, Node
 
     from segur_kg.querying.sparql import QueryResult
-    from segur_kg.stores.parts import Part
+    from segur_kg.stores.parts import Hierarchy, Inverse, Part
 
 CLOSURE_GRAPH = "https://w3id.org/segur/graph/closure"
 # Each registry import is a named graph under this IRI (segur_kg.sources.registries.importing);
@@ -116,14 +116,19 @@ class Store:
         """Replace the content with the dataset plus `files`; with `infer`, the closure too."""
         raise SegurKgError(f"the {self.name} store cannot be loaded; {_LOADABLE}")
 
-    def parts(self, size: int, inverse: list[str]) -> Iterator[Part] | None:
+    def parts(self, size: int, inverse: Inverse,
+              hierarchy: Hierarchy = ()) -> Iterator[Part] | None:
         """The store cut into parts a SHACL engine can check one at a time (stores.parts), when
-        it holds registry graphs; None when it is validated whole."""
+        it holds registry graphs; None when it is validated whole. `hierarchy`: the
+        (subclass, class) pairs the engine reads beside the store."""
         return None
 
-    def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
+    def replace_graphs(self, graphs: Iterable[tuple[str, Path]],
+                       derive: Derive | None = None) -> None:
         """Put each N-Triples file in its named graph (under SOURCE_GRAPHS), replacing what
-        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too."""
+        that graph held and nothing else, all at once; with `derive`, FIGURES_GRAPH too.
+        Each (graph, file) is taken from `graphs` when the store is ready for it: the file may
+        be written then."""
         raise SegurKgError(f"the {self.name} store cannot take imports; import into an "
                            "oxigraph:PATH store, or into a file with -o FILE.nt and load it")
 

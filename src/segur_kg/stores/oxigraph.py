@@ -20,9 +20,10 @@ import gc
 import os
 import re
 import shutil
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from rdflib.term import Identifier
 
     from segur_kg.querying.sparql import QueryResult
-    from segur_kg.stores.parts import Part
+    from segur_kg.stores.parts import Hierarchy, Inverse, Part
 
 _FORMATS = {"nt": "N_TRIPLES", "ttl": "TURTLE"}
 T = TypeVar("T")
@@ -150,13 +151,15 @@ class OxigraphStore(Store):
         for which in _graph_list(data_graphs(store, infer)):
             store.dump(output=output, format=RdfFormat.N_TRIPLES, from_graph=which)
 
-    def parts(self, size: int, inverse: list[str]) -> Iterator[Part] | None:
+    def parts(self, size: int, inverse: Inverse,
+              hierarchy: Hierarchy = ()) -> Iterator[Part] | None:
         from segur_kg.stores.parts import cut
 
         store = self._reader()
         if not _source_graphs(store):
             return None
-        return cut(store, _graph_list(data_graphs(store)), {REFERENCE_GRAPH}, size, inverse)
+        return cut(store, _graph_list(data_graphs(store)), {REFERENCE_GRAPH}, size, inverse,
+                   hierarchy)
 
     def engine(self, infer: bool = False) -> Any:
         if infer:
@@ -218,12 +221,17 @@ class OxigraphStore(Store):
 
         return self._rebuild(fill)
 
-    def replace_graphs(self, graphs: dict[str, Path], derive: Derive | None = None) -> None:
+    def replace_graphs(self, graphs: Iterable[tuple[str, Path]],
+                       derive: Derive | None = None) -> None:
         """A new store with everything but `graphs`, then each file in its graph, swapped in
         (bulk loads into a fresh store: faster than deleting a large graph triple by triple,
         and atomic); with `derive`, the figures of the registry graphs then. The closure and
-        its counts are kept: they cover the default graph only."""
-        from pyoxigraph import DefaultGraph, NamedNode, RdfFormat
+        its counts are kept: they cover the default graph only.
+
+        Each file is loaded by a thread of its own while the next one is taken from `graphs`:
+        an import writes its next file meanwhile (the engine does not hold the interpreter
+        while it loads)."""
+        from pyoxigraph import DefaultGraph, NamedNode
         from pyoxigraph import Store as Oxigraph
 
         from segur_kg.publishing.counts import STATISTICS_GRAPH
@@ -231,31 +239,35 @@ class OxigraphStore(Store):
         self.close()
         # Not carried over: the counts, computed again; the figures, when derived again; the
         # merged copy of every graph that stores of earlier versions kept.
-        dropped = {STATISTICS_GRAPH, LEGACY_UNION_GRAPH, *graphs,
-                   *((FIGURES_GRAPH,) if derive is not None else ())}
+        dropped = {STATISTICS_GRAPH, LEGACY_UNION_GRAPH, FIGURES_GRAPH}
 
         def fill(store: Any) -> None:
+            new = _Loader(store)
+            try:
+                for name, path in graphs:
+                    new.load(name, path)
+                new.wait()
+            except BaseException:
+                new.wait(raising=False)  # what stopped the files is the error to show
+                raise
+            dropped.update(new.names)
             old = Oxigraph.read_only(str(self.path))
             try:
-                kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
-                                          if graph.value not in dropped)]
-                for graph in kept:
+                for graph in old.named_graphs():
+                    if graph.value in dropped and not (
+                            graph.value == FIGURES_GRAPH and derive is None):
+                        continue
                     _copy_graph(old, store, graph, self.path.parent)
+                _copy_graph(old, store, DefaultGraph(), self.path.parent)
             finally:
                 del old
                 gc.collect()
-            # The figures first: they read the registry graphs kept from earlier imports.
-            derived = _derive_figures(store, derive) if derive is not None else None
-            for name, path in sorted(graphs.items()):
-                try:
-                    store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
-                                    to_graph=NamedNode(name))
-                except SyntaxError as exc:
-                    raise SegurKgError(f"{name}: the import wrote triples Oxigraph "
-                                       f"cannot read ({one_line(exc)})") from None
-            if derived is not None:
-                _bulk_load(store, loading.Chunk(derived, "nt", "figures", 1),
-                           NamedNode(FIGURES_GRAPH))
+            if derive is not None:
+                # The figures read the registry graphs kept from earlier imports only.
+                kept = [graph for graph in _source_graphs(store)
+                        if graph.value not in new.names and graph.value != FIGURES_GRAPH]
+                _bulk_load(store, loading.Chunk(_derive_figures(store, derive, kept), "nt",
+                                                "figures", 1), NamedNode(FIGURES_GRAPH))
             _keep_counts(store)
 
         self._rebuild(fill)
@@ -310,6 +322,53 @@ class OxigraphStore(Store):
                 raise
 
 
+class _Loader:
+    """N-Triples files bulk-loaded into their named graphs of `store`, one at a time, each by a
+    thread of its own, so that the caller prepares the next file meanwhile."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.names: set[str] = set()
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def load(self, name: str, path: Path) -> None:
+        """Start loading `path` into the graph `name`, once the previous file is in."""
+        self.wait()
+        self.names.add(name)
+        self.thread = threading.Thread(target=self._run, args=(name, path),
+                                       name="segur-kg-load", daemon=True)
+        self.thread.start()
+
+    def wait(self, raising: bool = True) -> None:
+        """Wait for the file being loaded; raise what stopped it. Not raising, wait through
+        interruptions too: the engine cannot stop a load, and the store may be removed only
+        once the load is over."""
+        while self.thread is not None:
+            try:
+                self.thread.join()
+            except BaseException:
+                if raising:
+                    raise
+                continue
+            self.thread = None
+        error, self.error = self.error, None
+        if error is not None and raising:
+            raise error
+
+    def _run(self, name: str, path: Path) -> None:
+        from pyoxigraph import NamedNode, RdfFormat
+
+        try:
+            self.store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
+                                 to_graph=NamedNode(name))
+        except SyntaxError as exc:
+            self.error = SegurKgError(f"{name}: the import wrote triples Oxigraph cannot "
+                                      f"read ({one_line(exc)})")
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by wait()
+            self.error = exc
+
+
 def _copy_graph(old: Any, new: Any, graph: Any, folder: Path) -> None:
     """One graph of `old` into `new`, through a temporary N-Triples file next to the store."""
     import tempfile
@@ -349,10 +408,9 @@ def _fill_closure(store: Any, asserted: bytes) -> int:
     return closure
 
 
-def _derive_figures(store: Any, derive: Derive) -> bytes:
-    """The N-Triples of FIGURES_GRAPH, given the registry graphs `store` holds so far (those
-    kept from earlier imports) to read from."""
-    sources = [graph for graph in _source_graphs(store) if graph.value != FIGURES_GRAPH]
+def _derive_figures(store: Any, derive: Derive, sources: list[Any]) -> bytes:
+    """The N-Triples of FIGURES_GRAPH, given the registry graphs `sources` of `store` kept from
+    earlier imports to read from."""
 
     def select(text: str) -> Iterator[tuple[str | None, ...]]:
         for solution in store.query(text, default_graph=sources):
@@ -407,7 +465,7 @@ def _keep_counts(store: Any, infer: bool = False) -> int:
         return [tuple(to_rdflib(value) for value in solution)
                 for solution in store.query(text, default_graph=source, prefixes=QUERY_PREFIXES)]
 
-    counts = count_store(select)
+    counts = count_store(select, workers=2)  # two at a time: the engine leaves the GIL
     _bulk_load(store, loading.Chunk(ntriples(counts), "nt", "counts", 1),
                NamedNode(statistics_graph(infer)))
     return total(counts)

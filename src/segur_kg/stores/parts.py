@@ -10,8 +10,9 @@ subject first, so that each subject's statements come together, and cut at subje
 into parts of about `size` statements. A part holds its subjects' statements in every data graph
 and what their shapes read beyond them: the classes of the resources they point to, and the
 statements of the predicates shapes follow backwards (sh:inversePath) that point to the subjects
-or to what they point to, with the classes of those statements' subjects, and the store's class
-hierarchy. Only the results about a part's own subjects count: the other resources in it are
+or to what they point to (each predicate only to the resources of the classes whose shapes
+follow it back, when the shapes say so), with the classes of those statements' subjects, and the
+store's class hierarchy. Only the results about a part's own subjects count: the other resources in it are
 there to be read, not checked.
 
 What the shapes read is known from them: one step along a statement, or back, and classes. A
@@ -23,12 +24,17 @@ classes meet) read no further.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# predicate followed backwards by shapes → the classes of the resources they follow it back
+# from, or None for every resource (checking.validate reads them from the shapes)
+Inverse = Mapping[str, frozenset[str] | None]
+# (subclass, class) IRIs the engine reads beside the store (the ontology it mixes in)
+Hierarchy = Iterable[tuple[str, str]]
 SUB_CLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 CACHED = 200_000  # resources whose context is kept from one part to the next
 
@@ -42,7 +48,7 @@ class Part:
 
 
 def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
-        inverse: list[str]) -> Iterator[Part]:
+        inverse: Inverse, hierarchy: Hierarchy = ()) -> Iterator[Part]:
     """The parts of the data graphs `graphs` (pyoxigraph graph names, the default graph first)
     of the pyoxigraph `store`; each graph's dump waits in a temporary file while it is cut."""
     from pyoxigraph import DefaultGraph, RdfFormat
@@ -55,7 +61,7 @@ def cut(store: Any, graphs: list[Any], whole: set[str], size: int,
             together.append(graph)
         else:
             rest.append(graph)
-    context = _Context(store, graphs, inverse)
+    context = _Context(store, graphs, inverse, hierarchy)
     own = first.getvalue()
     statements = own.splitlines(keepends=True)
     subjects = list(dict.fromkeys(_subject(line).decode("utf-8") for line in statements))
@@ -117,17 +123,24 @@ class _Context:
     costs far more). A subject's statements are looked up one other graph at a time (its own,
     the most, would come too from all graphs at once), its classes in all graphs at once."""
 
-    def __init__(self, store: Any, graphs: list[Any], inverse: list[str]) -> None:
+    def __init__(self, store: Any, graphs: list[Any], inverse: Inverse,
+                 hierarchy: Hierarchy) -> None:
         from pyoxigraph import NamedNode
 
         self.store = store
         self.graphs = graphs
         self.data = set(graphs)
         self.rdf_type = NamedNode(RDF_TYPE)
-        # each predicate followed backwards, with the data graphs that hold it
-        self.inverse = [(predicate, [graph for graph in graphs if next(
-            store.quads_for_pattern(None, predicate, None, graph), None) is not None])
-            for predicate in map(NamedNode, inverse)]
+        subclasses = self._subclasses(hierarchy)
+        # each predicate followed backwards, with the data graphs that hold it and the classes
+        # (N-Triples, with their subclasses) of the resources it is followed back from
+        self.inverse = [
+            (NamedNode(predicate),
+             [graph for graph in graphs if next(store.quads_for_pattern(
+                 None, NamedNode(predicate), None, graph), None) is not None],
+             None if classes is None else frozenset().union(
+                 *(subclasses.get(f"<{klass}>", {f"<{klass}>"}) for klass in classes)))
+            for predicate, classes in sorted(inverse.items())]
         self.around: dict[str, bytes] = {}  # resource → its classes and backward statements
 
     def of(self, own: list[Any], subjects: list[str], statements: list[bytes]) -> bytes:
@@ -141,8 +154,14 @@ class _Context:
             for other in others:
                 found += map(_line, self.store.quads_for_pattern(node, None, None, other))
         out = found[len(statements):]
+        classes: dict[str, set[str]] = {}
+        typed = f" <{RDF_TYPE}> ".encode()
+        for line in found:
+            if typed in line:
+                subject, _predicate, value = line.decode("utf-8").split(" ", 2)
+                classes.setdefault(subject, set()).add(value[:-3])
         for subject in subjects:
-            out += self._backward(_node(subject))
+            out += self._backward(_node(subject), classes.get(subject, set()))
         pointed = {line.split(b" ", 2)[2][:-3].decode("utf-8") for line in found}
         for target in sorted(pointed - set(subjects)):
             if target.startswith("<"):
@@ -150,17 +169,41 @@ class _Context:
         return b"".join(out)
 
     def hierarchy(self) -> bytes:
+        return b"".join(map(_line, self._sub_class_of()))
+
+    def _sub_class_of(self) -> list[Any]:
         from pyoxigraph import NamedNode
 
         sub_class_of = NamedNode(SUB_CLASS_OF)
-        return b"".join(_line(quad) for graph in self.graphs
-                        for quad in self.store.quads_for_pattern(None, sub_class_of, None, graph))
+        return [quad for graph in self.graphs
+                for quad in self.store.quads_for_pattern(None, sub_class_of, None, graph)]
+
+    def _subclasses(self, hierarchy: Hierarchy) -> dict[str, set[str]]:
+        """Each class (N-Triples) → itself and its subclasses, at any depth, in the store's
+        hierarchy and `hierarchy` together."""
+        below: dict[str, set[str]] = {}
+        for quad in self._sub_class_of():
+            below.setdefault(str(quad.object), set()).add(str(quad.subject))
+        for lower, upper in hierarchy:
+            below.setdefault(f"<{upper}>", set()).add(f"<{lower}>")
+        closed: dict[str, set[str]] = {}
+        for klass in below:
+            seen, todo = {klass}, [klass]
+            while todo:
+                for lower in below.get(todo.pop(), ()):
+                    if lower not in seen:
+                        seen.add(lower)
+                        todo.append(lower)
+            closed[klass] = seen
+        return closed
 
     def _around(self, target: str) -> bytes:
         found = self.around.get(target)
         if found is None:
             node = _node(target)
-            found = b"".join([*self._classes(node), *self._backward(node)])
+            classes = self._classes(node)
+            kinds = {line.decode("utf-8").split(" ", 2)[2][:-3] for line in classes}
+            found = b"".join([*classes, *self._backward(node, kinds)])
             if len(self.around) >= CACHED:
                 self.around.clear()
             self.around[target] = found
@@ -170,9 +213,13 @@ class _Context:
         return [_line(quad) for quad in self.store.quads_for_pattern(node, self.rdf_type, None)
                 if quad.graph_name in self.data]
 
-    def _backward(self, node: Any) -> list[bytes]:
+    def _backward(self, node: Any, classes: set[str]) -> list[bytes]:
+        """The statements of the inverse predicates pointing to `node`, whose `classes` say
+        which of them its shapes follow back, with the classes of their subjects."""
         out = []
-        for predicate, graphs in self.inverse:
+        for predicate, graphs, followed_from in self.inverse:
+            if followed_from is not None and followed_from.isdisjoint(classes):
+                continue
             for graph in graphs:
                 for quad in self.store.quads_for_pattern(None, predicate, node, graph):
                     out.append(_line(quad))

@@ -128,15 +128,21 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
         records.settle()
         return figures.ntriples(records, [*groups, *kept])
 
-    with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
-        graphs = {REFERENCE_GRAPH: Path(folder) / "reference.nt"}
+    def written(folder: Path) -> Iterator[tuple[str, Path]]:
+        """Each graph's file, written when the store asks for it: it loads one file while
+        the next is written."""
+        reference = folder / "reference.nt"
+        reference.write_bytes(reference_ntriples().encode())
+        yield REFERENCE_GRAPH, reference
         for key, group in groups.items():
-            graphs[graph_iri(key)] = Path(folder) / f"{key}.nt"
-            with graphs[graph_iri(key)].open("wb") as stream:
+            path = folder / f"{key}.nt"
+            with path.open("wb") as stream:
                 _write(KINDS[key], group, reports[key], include_personal_data, stream,
                        quads=False, records=records)
-        graphs[REFERENCE_GRAPH].write_bytes(reference_ntriples().encode())
-        store.replace_graphs(graphs, derive=derive)
+            yield graph_iri(key), path
+
+    with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
+        store.replace_graphs(written(Path(folder)), derive=derive)
     return list(reports.values())
 
 
