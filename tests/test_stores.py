@@ -241,3 +241,29 @@ def test_validate_store_finds_a_violation_loaded_into_the_store(tmp_path, run_cl
     result = run_cli("validate", "--store", target, "--lang", "en")
     assert result.returncode == 1
     assert "Violation R-37" in result.stdout and "mailbox/x" in result.stdout
+
+
+def test_an_endpoint_is_given_longer_to_count_the_store_than_to_answer_a_query(
+        remote_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`load` and `infer` count distinct terms over the whole store on the endpoint, minutes
+    at ten million triples: those counts wait longer than the limit of a query."""
+    from segur_kg.stores import remote
+
+    waited: list[float | None] = []
+    select = remote.RemoteStore.select
+
+    def recorded(self: Store, text: str, infer: bool = False,
+                 timeout: float | None = None) -> list:
+        waited.append(timeout)
+        return select(self, text, infer, timeout)
+
+    monkeypatch.setattr(remote.RemoteStore, "select", recorded)
+    store = open_store(f"sparql:{remote_url}",
+                       graph_store=remote_url.removesuffix("/query") + "/store")
+    try:
+        store._keep_counts()  # type: ignore[attr-defined]
+        assert waited and set(waited) == {remote._COUNTING_TIMEOUT}
+        assert remote._COUNTING_TIMEOUT > remote._DEFAULT_TIMEOUT
+        assert store.count() > 9000  # the counts kept are read back
+    finally:
+        store.close()

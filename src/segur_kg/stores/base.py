@@ -100,11 +100,12 @@ class Store:
                 graph.add((s, p, o))
         return graph
 
-    def select(self, text: str, infer: bool = False) -> list[tuple[Node | None, ...]]:
+    def select(self, text: str, infer: bool = False,
+               timeout: float | None = None) -> list[tuple[Node | None, ...]]:
         """Rows of a trusted SELECT written by segur-kg itself (prefixes of rdf.namespaces known)."""
         from segur_kg.querying import sparql
 
-        return self.query(text, sparql.prepare(text, "segur-kg"), {}, infer).rows
+        return self.query(text, sparql.prepare(text, "segur-kg"), {}, infer, timeout).rows
 
     def engine(self, infer: bool = False) -> Any:
         """For the server's worker processes: an object whose query(text, prefixes=...)

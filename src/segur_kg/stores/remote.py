@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 _RESULTS = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _DEFAULT_TIMEOUT = 300.0
+# What `load` and `infer` wait for each count they keep: the endpoint counts distinct terms
+# over the whole store, minutes at ten million triples.
+_COUNTING_TIMEOUT = 3600.0
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -177,7 +180,7 @@ class RemoteStore(Store):
         from segur_kg.publishing.counts import count_store, statistics_graph
         from segur_kg.rdf.canonical import ntriples
 
-        counts = count_store(lambda text: self.select(text, infer))
+        counts = count_store(lambda text: self.select(text, infer, _COUNTING_TIMEOUT))
         self._put(statistics_graph(infer), ntriples(counts), replace=True)
 
 
