@@ -18,10 +18,12 @@ temporary folder, then the runs are merged line by line.
 from __future__ import annotations
 
 import heapq
+import io
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from segur_kg.rdf.namespaces import PREFIXES
 from segur_kg.rdf.serialize import NAMED_GRAPH
@@ -62,7 +64,7 @@ def export_store(store: Store, fmt: str, infer: bool, description: Graph,
         if fmt in ("nt", "nq"):
             output.writelines(lines)
             return
-        _write_with_oxigraph(lines, fmt, work, output)
+        _write_with_oxigraph(lines, fmt, output)
 
 
 def sorted_runs(dump: Path, work: Path) -> tuple[list[Iterator[bytes]], list[bytes]]:
@@ -154,15 +156,36 @@ def _in_graph(lines: Iterable[bytes], graph: str) -> Iterator[bytes]:
         yield line[:-3] + suffix
 
 
-def _write_with_oxigraph(lines: Iterable[bytes], fmt: str, work: Path,
+def _write_with_oxigraph(lines: Iterable[bytes], fmt: str,
                          output: BinaryIO) -> None:
+    """The sorted lines written in `fmt` by Oxigraph's serializer, which reads them as they are
+    merged (no merged copy on disk)."""
     from pyoxigraph import RdfFormat, parse, serialize
 
-    quads = fmt == "trig"
-    merged = work / ("merged.nq" if quads else "merged.nt")
-    with merged.open("wb", buffering=1 << 20) as stream:
-        stream.writelines(lines)
-    source = RdfFormat.N_QUADS if quads else RdfFormat.N_TRIPLES
+    source = RdfFormat.N_QUADS if fmt == "trig" else RdfFormat.N_TRIPLES
     target = getattr(RdfFormat, _OXIGRAPH_FORMATS[fmt])
-    serialize(parse(path=str(merged), format=source, rename_blank_nodes=False),
+    reader = io.BufferedReader(_LinesReader(lines), buffer_size=1 << 20)
+    serialize(parse(reader, format=source, rename_blank_nodes=False),
               output=output, format=target, prefixes=dict(PREFIXES))
+
+
+class _LinesReader(io.RawIOBase):
+    """A stream of lines as a binary file, read once from start to end."""
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self.lines = iter(lines)
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            chunk = b"".join(itertools.islice(self.lines, 4096))
+            if not chunk:
+                return 0
+            self.pending = chunk
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
