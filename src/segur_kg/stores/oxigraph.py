@@ -239,7 +239,8 @@ class OxigraphStore(Store):
         self.close()
         # Not carried over: the counts, computed again; the figures, when derived again; the
         # merged copy of every graph that stores of earlier versions kept.
-        dropped = {STATISTICS_GRAPH, LEGACY_UNION_GRAPH, FIGURES_GRAPH}
+        dropped = {STATISTICS_GRAPH, LEGACY_UNION_GRAPH,
+                   *((FIGURES_GRAPH,) if derive is not None else ())}
 
         def fill(store: Any) -> None:
             new = _Loader(store)
@@ -253,20 +254,18 @@ class OxigraphStore(Store):
             dropped.update(new.names)
             old = Oxigraph.read_only(str(self.path))
             try:
-                for graph in old.named_graphs():
-                    if graph.value in dropped and not (
-                            graph.value == FIGURES_GRAPH and derive is None):
-                        continue
+                kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
+                                          if graph.value not in dropped)]
+                for graph in kept:
                     _copy_graph(old, store, graph, self.path.parent)
-                _copy_graph(old, store, DefaultGraph(), self.path.parent)
             finally:
                 del old
                 gc.collect()
             if derive is not None:
                 # The figures read the registry graphs kept from earlier imports only.
-                kept = [graph for graph in _source_graphs(store)
-                        if graph.value not in new.names and graph.value != FIGURES_GRAPH]
-                _bulk_load(store, loading.Chunk(_derive_figures(store, derive, kept), "nt",
+                earlier = [graph for graph in _source_graphs(store)
+                           if graph.value not in new.names and graph.value != FIGURES_GRAPH]
+                _bulk_load(store, loading.Chunk(_derive_figures(store, derive, earlier), "nt",
                                                 "figures", 1), NamedNode(FIGURES_GRAPH))
             _keep_counts(store)
 

@@ -85,6 +85,11 @@ def _subject(line: bytes) -> bytes:
     return line[:line.index(b" ")]  # an IRI or a blank node label holds no space
 
 
+def _object(line: bytes) -> str:
+    """The object of an N-Triples line, in N-Triples form."""
+    return line.split(b" ", 2)[2][:-3].decode("utf-8")
+
+
 def _no_blank_nodes(graph: str, statements: list[bytes]) -> None:
     """The importers write no blank node; one in a registry graph cannot be followed from part
     to part (its label is the engine's), so the store cannot be checked in parts."""
@@ -131,6 +136,10 @@ class _Context:
         self.graphs = graphs
         self.data = set(graphs)
         self.rdf_type = NamedNode(RDF_TYPE)
+        sub_class_of = NamedNode(SUB_CLASS_OF)
+        # the store's class hierarchy, read once: every registry part carries it
+        self.sub_class_of = [quad for graph in graphs
+                             for quad in store.quads_for_pattern(None, sub_class_of, None, graph)]
         subclasses = self._subclasses(hierarchy)
         # each predicate followed backwards, with the data graphs that hold it and the classes
         # (N-Triples, with their subclasses) of the resources it is followed back from
@@ -158,31 +167,23 @@ class _Context:
         typed = f" <{RDF_TYPE}> ".encode()
         for line in found:
             if typed in line:
-                subject, _predicate, value = line.decode("utf-8").split(" ", 2)
-                classes.setdefault(subject, set()).add(value[:-3])
+                classes.setdefault(_subject(line).decode("utf-8"), set()).add(_object(line))
         for subject in subjects:
             out += self._backward(_node(subject), classes.get(subject, set()))
-        pointed = {line.split(b" ", 2)[2][:-3].decode("utf-8") for line in found}
+        pointed = {_object(line) for line in found}
         for target in sorted(pointed - set(subjects)):
             if target.startswith("<"):
                 out.append(self._around(target))
         return b"".join(out)
 
     def hierarchy(self) -> bytes:
-        return b"".join(map(_line, self._sub_class_of()))
-
-    def _sub_class_of(self) -> list[Any]:
-        from pyoxigraph import NamedNode
-
-        sub_class_of = NamedNode(SUB_CLASS_OF)
-        return [quad for graph in self.graphs
-                for quad in self.store.quads_for_pattern(None, sub_class_of, None, graph)]
+        return b"".join(map(_line, self.sub_class_of))
 
     def _subclasses(self, hierarchy: Hierarchy) -> dict[str, set[str]]:
         """Each class (N-Triples) → itself and its subclasses, at any depth, in the store's
         hierarchy and `hierarchy` together."""
         below: dict[str, set[str]] = {}
-        for quad in self._sub_class_of():
+        for quad in self.sub_class_of:
             below.setdefault(str(quad.object), set()).add(str(quad.subject))
         for lower, upper in hierarchy:
             below.setdefault(f"<{upper}>", set()).add(f"<{lower}>")
@@ -202,8 +203,7 @@ class _Context:
         if found is None:
             node = _node(target)
             classes = self._classes(node)
-            kinds = {line.decode("utf-8").split(" ", 2)[2][:-3] for line in classes}
-            found = b"".join([*classes, *self._backward(node, kinds)])
+            found = b"".join([*classes, *self._backward(node, set(map(_object, classes)))])
             if len(self.around) >= CACHED:
                 self.around.clear()
             self.around[target] = found
