@@ -6,6 +6,8 @@ SPARQL Protocol."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -267,3 +269,28 @@ def test_an_endpoint_is_given_longer_to_count_the_store_than_to_answer_a_query(
         assert store.count() > 9000  # the counts kept are read back
     finally:
         store.close()
+
+
+def test_queries_are_parsed_alike_from_several_threads() -> None:
+    """`load` counts an endpoint two queries at a time, each parsed by rdflib first; its
+    grammar sets itself up on the first parse, which two threads must not do at once (a fresh
+    interpreter, as the command is)."""
+    script = """
+from concurrent.futures import ThreadPoolExecutor
+from segur_kg.publishing.counts import count_store
+from segur_kg.querying import sparql
+texts = []
+def noted(text):
+    texts.append(text)
+    return [(1, 1, 1)] if text.startswith("SELECT (COUNT(*)") else []
+count_store(noted)  # the texts of the counts, unparsed
+with ThreadPoolExecutor(len(texts)) as pool:
+    parsed = list(pool.map(lambda text: str(sparql.prepare(text, "t").algebra), texts))
+print(parsed == [str(sparql.prepare(text, "t").algebra) for text in texts], len(texts))
+"""
+    for _ in range(3):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        alike, parsed = result.stdout.split()
+        assert alike == "True" and int(parsed) >= 5

@@ -53,6 +53,11 @@ class QueryTimeout(SegurKgError):
         )
 
 
+# rdflib's SPARQL grammar (pyparsing) sets itself up on the first parse and is not safe to use
+# from two threads at once: one query at a time, for the counts `load` runs two at a time.
+_PARSING = threading.Lock()
+
+
 def prepare(text: str, source: str = "--sparql") -> Query:
     """Parse a query, refusing updates, SERVICE and dataset clauses."""
     from pyparsing import ParseException
@@ -60,8 +65,9 @@ def prepare(text: str, source: str = "--sparql") -> Query:
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
-        parsed = parseQuery(text)
-        query = translateQuery(parsed, None, QUERY_PREFIXES)
+        with _PARSING:
+            parsed = parseQuery(text)
+            query = translateQuery(parsed, None, QUERY_PREFIXES)
     except ParseException as exc:
         if _is_update(text):
             raise SegurKgError(

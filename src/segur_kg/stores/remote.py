@@ -154,8 +154,7 @@ class RemoteStore(Store):
         except SegurKgError as exc:
             raise SegurKgError(f"{exc.message} (the endpoint may now hold part of the data; "
                                "load again)", exc.exit_code) from None
-        self._keep_counts()
-        asserted = self.count()
+        asserted = self._keep_counts()
         loaded = time.perf_counter() - started
         closure = self.infer() if infer else None
         return LoadSummary(asserted, loaded, closure,
@@ -172,16 +171,19 @@ class RemoteStore(Store):
                 self._put(CLOSURE_GRAPH, piece, replace=number == 0)
                 bar.update(piece.count(b"\n"))
         self._put(loading.STATUS_GRAPH, loading.closure_marker(cache_key()), replace=True)
-        self._keep_counts(infer=True)
-        return self.count(infer=True)
+        return self._keep_counts(infer=True)
 
-    def _keep_counts(self, infer: bool = False) -> None:
-        """Count once, on the endpoint, and keep the counts there (see publishing.counts)."""
-        from segur_kg.publishing.counts import count_store, statistics_graph
+    def _keep_counts(self, infer: bool = False) -> int:
+        """Count once, on the endpoint, and keep the counts there (see publishing.counts);
+        two queries at a time, which an endpoint evaluates in parallel. Returns the number of
+        triples."""
+        from segur_kg.publishing.counts import count_store, statistics_graph, total
         from segur_kg.rdf.canonical import ntriples
 
-        counts = count_store(lambda text: self.select(text, infer, _COUNTING_TIMEOUT))
+        counts = count_store(lambda text: self.select(text, infer, _COUNTING_TIMEOUT),
+                             workers=2)
         self._put(statistics_graph(infer), ntriples(counts), replace=True)
+        return total(counts)
 
 
 class _ServedEndpoint:
