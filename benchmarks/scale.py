@@ -84,7 +84,11 @@ def main() -> int:
                         help="seconds after which a measured command is stopped")
     parser.add_argument("--serve-timeout", type=float, default=1800.0,
                         help="seconds a server may take to give its first answer")
-    parser.add_argument("--output", type=Path, help="folder for results.md and results.json")
+    parser.add_argument("--output", type=Path,
+                        help="folder for results.md, targets.md and results.json")
+    parser.add_argument("--render", type=Path, metavar="RESULTS.json",
+                        help="write results.md and targets.md again from the figures of an "
+                             "earlier run (next to it, or in --output), measuring nothing")
     parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
     parser.add_argument("--engine", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -92,6 +96,10 @@ def main() -> int:
         return engine_command(*args.engine)
     if args.child:
         return child(args, json.loads(args.child))
+    if args.render:
+        results = json.loads(args.render.read_text(encoding="utf-8"))
+        publish(results, args.output or args.render.parent)
+        return 0
 
     unknown = set(args.stores.split(",")) - {"memory", "oxigraph", "sparql"}
     if unknown:
@@ -141,16 +149,19 @@ def main() -> int:
                 extension.unlink(missing_ok=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    publish(render(results), results, args.output)
+    publish(results, args.output)
     return 0
 
 
-def publish(report: str, results: dict[str, Any], output: Path | None) -> None:
-    """Print the report; with --output, write it and the raw figures there."""
+def publish(results: dict[str, Any], output: Path | None) -> None:
+    """Print the report; with --output, write it, the targets alone (which the README
+    shows) and the raw figures there."""
+    report = render(results)
     print(report)
     if output:
         output.mkdir(parents=True, exist_ok=True)
         (output / "results.md").write_text(report, encoding="utf-8")
+        (output / "targets.md").write_text(render_targets(results), encoding="utf-8")
         (output / "results.json").write_text(
             json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -904,6 +915,12 @@ def render(results: dict[str, Any]) -> str:
     lines += targets(results)
     text = "\n".join(lines).strip("\n")
     return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
+
+def render_targets(results: dict[str, Any]) -> str:
+    """The machine and the targets, without the tables."""
+    machine = render(results).split("\n", 1)[0]
+    return "\n".join([machine, "", *targets(results)[2:]]).strip("\n") + "\n"
 
 
 def overview(results: dict[str, Any]) -> list[str]:
