@@ -77,3 +77,25 @@ def test_every_module_belongs_to_a_stage():
 def test_the_cycle_finder_finds_a_cycle():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_package_maps_name_every_part():
+    """The README's map names every stage; the contributing guide's, every module of each."""
+    root = PACKAGE.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    mapped = readme[readme.index("## The package"):readme.index("## The manual")]
+    for stage in STAGES:
+        assert f"| `{stage}/` |" in mapped, f"README.md: the package map lacks {stage}/"
+    for module in TOP_LEVEL - {"__init__", "__main__"}:
+        assert f"`{module}.py`" in mapped, f"README.md: the package map lacks {module}.py"
+    guide = (root / "docs" / "contributing.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in guide.splitlines()
+            if line.startswith("| `")}
+    for folder in [PACKAGE, *PACKAGE.rglob("*/")]:
+        if not (folder / "__init__.py").is_file() or folder == PACKAGE:
+            continue
+        stage = folder.relative_to(PACKAGE).as_posix() + "/"
+        assert stage in rows, f"docs/contributing.md: the package map lacks {stage}"
+        for module in sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__"):
+            assert f"`{module}`" in rows[stage], \
+                f"docs/contributing.md: {stage} lacks the module {module}"
