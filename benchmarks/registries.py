@@ -112,10 +112,13 @@ def main() -> int:
     parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
     parser.add_argument("--engine-load", nargs="+", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--count", metavar="STORE", help=argparse.SUPPRESS)
+    parser.add_argument("--void-counts", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--validate-whole", metavar="STORE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.validate_whole:
         return validate_whole(args.validate_whole)
+    if args.void_counts:
+        return void_counts(args.void_counts)
     if args.count:
         from segur_kg.stores import open_store
 
@@ -259,6 +262,9 @@ def end_to_end(args: argparse.Namespace, files: dict[str, Path], store_dir: Path
         progress(f"segur-kg {step} --store", steps[step])
         if not ok(steps[step]):
             return False
+    steps[COUNTS_STEP] = timed([sys.executable, __file__, "--void-counts", str(store_dir)],
+                               env, args.command_timeout)
+    progress("the VoID counts the import makes, again", steps[COUNTS_STEP])
     written = [store_dir.parent / f"{kind}.nt" for kind in REGISTRIES]
     if all(path.is_file() for path in written):
         engine = store_dir.parent / "engine-store"
@@ -317,6 +323,28 @@ def validate_whole(spec: str) -> int:
             store.dump_ntriples(stream)
         report = validate_files([dump])
     return report.exit_code
+
+
+def void_counts(folder: str) -> int:
+    """The counts `import` makes of the whole store once the files are in (distinct
+    subjects and objects, classes, properties, links), made again the same way on the
+    imported store, read-only: how much of the import they take."""
+    from pyoxigraph import Store
+
+    from segur_kg.publishing.counts import count_store
+    from segur_kg.rdf.namespaces import QUERY_PREFIXES
+    from segur_kg.rdf.terms import to_rdflib
+    from segur_kg.stores.oxigraph import data_graphs
+
+    store = Store.read_only(folder)
+    source = data_graphs(store, False)
+
+    def select(text: str) -> list[tuple[Any, ...]]:
+        return [tuple(to_rdflib(value) for value in solution)
+                for solution in store.query(text, default_graph=source, prefixes=QUERY_PREFIXES)]
+
+    count_store(select, workers=2)
+    return 0
 
 
 def engine_load(store: str, files: list[str]) -> int:
@@ -455,6 +483,7 @@ def imports_table(results: dict[str, Any]) -> list[str]:
 
 
 ENGINE_STEP = "engine alone"
+COUNTS_STEP = "counts again"  # part of the import, measured apart on its store
 
 
 def end_to_end_total(steps: dict[str, Figure]) -> float | None:
@@ -471,13 +500,19 @@ def store_table(results: dict[str, Any]) -> list[str]:
              "FINESS RPPS MSSANTE --store oxigraph:P` (the three files in one import, each in "
              "its named graph).", "",
              "| step | seconds | peak RSS MB |", "|---|---:|---:|"]
-    ours = {step: figure for step, figure in steps.items() if step != ENGINE_STEP}
+    ours = {step: figure for step, figure in steps.items()
+            if step not in (ENGINE_STEP, COUNTS_STEP)}
     for step, figure in ours.items():
         lines.append(f"| `{step}` | {show_s(figure)} | {show_mb(figure)} |")
     total = end_to_end_total(steps)
     shown = f"{total:.2f}" if total is not None else "—"
     peak = max((figure["rss_mb"] for figure in ours.values() if ok(figure)), default=None)
     lines.append(f"| **total** | **{shown}** | {f'{peak:,} (largest step)' if peak else '—'} |")
+    counted = steps.get(COUNTS_STEP)
+    if counted is not None:
+        lines.append(f"| of the import: its VoID counts of the whole store (distinct subjects "
+                     f"and objects, classes, properties), made again on the imported store | "
+                     f"{show_s(counted)} | {show_mb(counted)} |")
     engine = steps.get(ENGINE_STEP)
     if engine is not None:
         lines.append(f"| the engine alone: `bulk_load` of the imports' N-Triples into their "

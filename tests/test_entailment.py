@@ -102,3 +102,37 @@ def test_on_a_synthetic_extension_the_scaled_closure_is_the_full_closure(tmp_pat
     scaled = closure_with(inferred_dataset(), extension)
     assert len(scaled) > len(together)
     assert set(scaled) == set(full)
+
+
+def test_the_closure_reads_the_asserted_file_by_n_triples_lines(tmp_path):
+    """The asserted triples are read from a file as a stream; a literal may hold characters
+    (U+2028, U+0085) that Python would also end a line at, but N-Triples does not."""
+    from pyoxigraph import RdfFormat, parse
+
+    from segur_kg.stores.loading import closure_ntriples
+
+    schema = schema_of(inferred_dataset())
+    prop, sup = next((p, sorted(v)[0]) for p, v in sorted(schema.superproperties.items()))
+    asserted = tmp_path / "asserted.nt"
+    value = '"one\u2028two\x85three"'
+    asserted.write_text(f"<https://example.org/x> <{prop}> {value} .\n", encoding="utf-8")
+    pieces = b"".join(closure_ntriples(asserted))
+    triples = {str(t) for t in parse(pieces, format=RdfFormat.N_TRIPLES)}
+    assert f"<https://example.org/x> <{sup}> {value}" in triples
+
+
+def test_a_bounded_memory_of_types_gives_the_same_entailments(monkeypatch, tmp_path):
+    """Past TYPES_REMEMBERED types the memory of them starts again: a type may be written
+    twice, never left out."""
+    from segur_kg.reasoning import entailment
+    from segur_kg.sources.synth import generate
+
+    schema = schema_of(inferred_dataset())
+    generate(2000, 5, tmp_path / "extension.nt")
+    lines = (tmp_path / "extension.nt").read_text(encoding="utf-8").split("\n")
+    remembered = list(entailed_lines(lines, schema))
+    monkeypatch.setattr(entailment, "TYPES_REMEMBERED", 10)
+    forgetful = list(entailed_lines(lines, schema))
+    asserted = {f"{line}\n" for line in lines if line}
+    assert set(forgetful) | asserted == set(remembered) | asserted
+    assert len(forgetful) > len(remembered)  # the memory did start again

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "segur_kg"
@@ -96,6 +97,10 @@ def test_the_package_maps_name_every_part():
             continue
         stage = folder.relative_to(PACKAGE).as_posix() + "/"
         assert stage in rows, f"docs/contributing.md: the package map lacks {stage}"
-        for module in sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__"):
+        modules = sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+        for module in modules:
             assert f"`{module}`" in rows[stage], \
                 f"docs/contributing.md: {stage} lacks the module {module}"
+        named = rows[stage].rsplit("|", 2)[1]  # the last column: the modules
+        for module in re.findall(r"`(\w+)`", named):
+            assert module in modules, f"docs/contributing.md: {stage} names {module}, gone"

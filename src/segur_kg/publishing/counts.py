@@ -132,10 +132,15 @@ def _answers(select: Select, texts: dict[str, str], workers: int) -> dict[str, l
         return {name: list(select(text)) for name, text in texts.items()}
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(workers, thread_name_prefix="segur-kg-count") as pool:
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="segur-kg-count")
+    try:
         pending = {name: pool.submit(lambda text: list(select(text)), text)
                    for name, text in texts.items()}
         return {name: future.result() for name, future in pending.items()}
+    finally:
+        # After a failure, the counts not started are dropped: on an endpoint each may take
+        # up to an hour, and the error is what the user waits for.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _link_queries(schemes: list[URIRef]) -> dict[str, str]:

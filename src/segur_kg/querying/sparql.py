@@ -124,7 +124,8 @@ def _is_update(text: str) -> bool:
     from rdflib.plugins.sparql.parser import parseUpdate
 
     try:
-        parseUpdate(text)
+        with _PARSING:
+            parseUpdate(text)
         return True
     except Exception:
         pass

@@ -61,18 +61,25 @@ def schema_of(closure: Graph) -> Schema:
     return schema
 
 
+TYPES_REMEMBERED = 1_000_000  # (resource, class) pairs kept to write each type once
+
+
 def entailed_lines(lines: Iterable[str], schema: Schema) -> Iterator[str]:
     """N-Triples lines of what the N-Triples `lines` entail (some may be asserted already).
 
     Works on the text of the terms: no RDF library objects are made, which keeps a million
     triples to seconds. A type is given to a resource once, however many of its triples
-    entail it."""
+    entail it, among the last TYPES_REMEMBERED types given: past that many, the memory of them
+    starts again (a type may then be written twice, which a store keeps once), so that memory
+    does not grow with the data."""
     rules = _Rules(schema)
     typed: set[tuple[str, str]] = set()
     for line in lines:
         triple = _split(line)
         if triple is None:
             continue
+        if len(typed) > TYPES_REMEMBERED:
+            typed.clear()
         seen = {triple}
         work = [triple]
         while work:
@@ -141,7 +148,7 @@ def closure_with(base_closure: Graph, extra: Graph) -> Graph:
     for triple in extra:
         closed.add(triple)
     text = extra.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    closed.parse(data="".join(entailed_lines(text.splitlines(), schema_of(base_closure))),
+    closed.parse(data="".join(entailed_lines(text.split("\n"), schema_of(base_closure))),
                  format="nt")
     bind_prefixes(closed)
     return closed

@@ -163,17 +163,22 @@ def closure_marker(key: str) -> bytes:
     return f'<{CLOSURE_GRAPH}> <{HAS_VERSION}> "{key}" .\n'.encode()
 
 
-def closure_ntriples(asserted: bytes) -> Iterator[bytes]:
+def closure_ntriples(asserted: Path) -> Iterator[bytes]:
     """The closure graph's content, in pieces a store takes in bulk: the cached base closure,
-    the asserted triples (N-Triples) and what they entail."""
+    the asserted triples (an N-Triples file, read as a stream, so that memory does not grow
+    with the store) and what they entail."""
     from segur_kg.reasoning.entailment import base_schema, entailed_lines
 
     yield base_closure_ntriples()
-    yield asserted
+    for chunk in _ntriples_chunks(asserted, asserted.name):
+        yield chunk.data
     lines: list[str] = []
-    for line in entailed_lines(asserted.decode("utf-8").splitlines(), base_schema()):
-        lines.append(line)
-        if len(lines) >= 500_000:
-            yield "".join(lines).encode("utf-8")
-            lines = []
+    # by N-Triples lines, which end at \n only (str.splitlines also cuts at U+2028, U+0085…,
+    # which a literal may hold)
+    with asserted.open(encoding="utf-8", newline="\n") as stream:
+        for line in entailed_lines(stream, base_schema()):
+            lines.append(line)
+            if len(lines) >= 500_000:
+                yield "".join(lines).encode("utf-8")
+                lines = []
     yield "".join(lines).encode("utf-8")

@@ -16,6 +16,7 @@ touched: a load in progress is never disturbed.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
@@ -181,27 +182,33 @@ class OxigraphStore(Store):
         self.close()
         dataset = loading.dataset_ntriples()
 
-        def fill(store: Any) -> tuple[int, float, int | None]:
-            kept: list[bytes] = [dataset]  # the asserted N-Triples, for the closure
+        def fill(store: Any, kept: BinaryIO | None) -> tuple[int, float, int | None]:
             checking = loading.Checking(files)
             try:
                 with progress.bar("load", len(dataset) + loading.total_bytes(files),
                                   unit="B") as bar:
                     _bulk_load(store, loading.Chunk(dataset, "nt", "dataset", 1))
+                    if kept is not None:
+                        kept.write(dataset)
                     bar.update(len(dataset))
                     for chunk in loading.chunks(files):
                         _bulk_load(store, chunk)
-                        if infer:
-                            kept.append(chunk.data if chunk.fmt == "nt"
-                                        else loading.as_ntriples(chunk))
+                        if kept is not None:
+                            kept.write(chunk.data if chunk.fmt == "nt"
+                                       else loading.as_ntriples(chunk))
                         bar.update(len(chunk.data))
             except Exception as exc:  # noqa: BLE001 - handed to result(), which raises
                 checking.result(exc)
             checking.result()
             asserted, loaded = _keep_counts(store), time.perf_counter() - started
-            return asserted, loaded, _fill_closure(store, b"".join(kept)) if infer else None
+            if kept is None:
+                return asserted, loaded, None
+            kept.flush()
+            return asserted, loaded, _fill_closure(store, Path(kept.name))
 
-        asserted, loaded, closure = self._rebuild(fill)
+        # the asserted N-Triples, for the closure: on disk next to the store, not in memory
+        with self._scratch() if infer else contextlib.nullcontext() as kept:
+            asserted, loaded, closure = self._rebuild(lambda store: fill(store, kept))
         return LoadSummary(asserted, loaded, closure,
                            time.perf_counter() - started - loaded if infer else 0.0)
 
@@ -210,16 +217,33 @@ class OxigraphStore(Store):
         than deleting an old closure triple by triple, and atomic."""
         from pyoxigraph import DefaultGraph, RdfFormat
 
-        asserted = self._reader().dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
-        self.close()
+        with self._scratch() as kept:
+            # the engine writes the asserted triples to disk itself, not into memory
+            self._reader().dump(output=kept.name, format=RdfFormat.N_TRIPLES,
+                                from_graph=DefaultGraph())
+            self.close()
+            asserted = Path(kept.name)
 
-        def fill(store: Any) -> int:
-            store.bulk_load(asserted, format=RdfFormat.N_TRIPLES)
-            self._copy_sources(store)
-            _keep_counts(store)
-            return _fill_closure(store, asserted)
+            def fill(store: Any) -> int:
+                store.bulk_load(path=str(asserted), format=RdfFormat.N_TRIPLES)
+                self._copy_sources(store)
+                _keep_counts(store)
+                return _fill_closure(store, asserted)
 
-        return self._rebuild(fill)
+            return self._rebuild(fill)
+
+    def _scratch(self) -> Any:
+        """A temporary N-Triples file next to the store (where there is room for it)."""
+        import tempfile
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return tempfile.NamedTemporaryFile(dir=self.path.parent,
+                                               prefix=".segur-kg-asserted-", suffix=".nt")
+        except OSError as exc:
+            raise SegurKgError(f"{self.path}: cannot create the store "
+                               f"({' '.join(str(exc).split())}); choose a writable "
+                               "folder") from None
 
     def replace_graphs(self, graphs: Iterable[tuple[str, Path]],
                        derive: Derive | None = None) -> None:
@@ -389,7 +413,7 @@ def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
         raise loading.syntax_error(chunk, str(exc)) from None
 
 
-def _fill_closure(store: Any, asserted: bytes) -> int:
+def _fill_closure(store: Any, asserted: Path) -> int:
     """Closure graph = cached base closure ∪ asserted ∪ what the asserted triples entail,
     in a store that has none yet."""
     from pyoxigraph import NamedNode

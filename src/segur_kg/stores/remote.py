@@ -161,15 +161,21 @@ class RemoteStore(Store):
                            time.perf_counter() - started - loaded if infer else 0.0)
 
     def infer(self) -> int:
+        import tempfile
+
         from segur_kg.reasoning.inference import cache_key
 
         self._writer()
-        asserted = self.ntriples()
-        self._put(loading.STATUS_GRAPH, b"", replace=True)
-        with progress.bar("infer", None) as bar:
-            for number, piece in enumerate(loading.closure_ntriples(asserted)):
-                self._put(CLOSURE_GRAPH, piece, replace=number == 0)
-                bar.update(piece.count(b"\n"))
+        # the asserted triples on disk ($TMPDIR), not in memory
+        with tempfile.NamedTemporaryFile(prefix="segur-kg-asserted-", suffix=".nt") as kept:
+            self.dump_ntriples(kept)
+            kept.flush()
+            self._put(loading.STATUS_GRAPH, b"", replace=True)
+            with progress.bar("infer", None) as bar:
+                pieces = loading.closure_ntriples(Path(kept.name))
+                for number, piece in enumerate(pieces):
+                    self._put(CLOSURE_GRAPH, piece, replace=number == 0)
+                    bar.update(piece.count(b"\n"))
         self._put(loading.STATUS_GRAPH, loading.closure_marker(cache_key()), replace=True)
         return self._keep_counts(infer=True)
 
