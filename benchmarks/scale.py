@@ -91,6 +91,11 @@ def main() -> int:
     parser.add_argument("--render", type=Path, metavar="RESULTS.json",
                         help="write results.md and targets.md again from the figures of an "
                              "earlier run (next to it, or in --output), measuring nothing")
+    parser.add_argument("--engine-from", type=Path, metavar="RESULTS.json",
+                        help="take the engine's dump, validate, serve and endpoint figures from "
+                             "an earlier run on the same data (same sizes and --seed) instead "
+                             "of measuring them again; its store is still bulk-loaded (and "
+                             "timed), for the questions")
     parser.add_argument("--child", metavar="JSON", help=argparse.SUPPRESS)
     parser.add_argument("--engine", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -114,6 +119,13 @@ def main() -> int:
     skip = {tuple(pair.split("@")) for pair in args.skip.split(",") if pair}
     results: dict[str, Any] = {"machine": machine(), "cold": cold_start(env), "engine": {},
                                "runs": [], "sizes": [], "stores": args.stores.split(",")}
+    earlier: dict[str, Any] = {}
+    if args.engine_from:
+        earlier = json.loads(args.engine_from.read_text(encoding="utf-8"))
+        if earlier.get("seed", args.seed) != args.seed:
+            parser.error(f"{args.engine_from} was measured with --seed {earlier['seed']}")
+        results["engine_from"] = str(args.engine_from)
+    results["seed"] = args.seed
     if "error" in results["cold"]:
         print(f"cold start: {results['cold']['error']}", file=sys.stderr)
     else:
@@ -141,7 +153,8 @@ def main() -> int:
             shutil.rmtree(engine_dir, ignore_errors=True)
             print(f"-- {size} / bare engine", file=sys.stderr)
             results["engine"][size] = measure_engine(args, size, base, files, engine_dir,
-                                                     workdir, env, stores)
+                                                     workdir, env, stores,
+                                                     earlier.get("engine", {}).get(size))
             for store in stores:
                 print(f"-- {size} / {store}", file=sys.stderr)
                 results["runs"].append(run_store(args, size, store, files, engine_dir, workdir,
@@ -251,7 +264,8 @@ def make_extension(size: str, seed: int, workdir: Path, env: dict[str, str],
 
 def measure_engine(args: argparse.Namespace, size: str, base: dict[str, Any],
                    files: list[Path], engine_dir: Path, workdir: Path,
-                   env: dict[str, str], stores: list[str]) -> dict[str, Figure]:
+                   env: dict[str, str], stores: list[str],
+                   earlier: dict[str, Figure] | None = None) -> dict[str, Figure]:
     """The bare engine on the same triples: one subprocess per operation, on a store of its
     own (`engine_dir`), which the children then query for the sparql and memory stores."""
     if "error" in base:
@@ -262,6 +276,9 @@ def measure_engine(args: argparse.Namespace, size: str, base: dict[str, Any],
                             env, args.command_timeout)
     progress("engine load", figures["load"])
     if "error" in figures["load"]:
+        return figures
+    if earlier:  # the rest as measured by the earlier run (--engine-from)
+        figures.update({key: figure for key, figure in earlier.items() if key != "load"})
         return figures
     if "sparql" in stores:
         try:
@@ -1003,6 +1020,10 @@ def side_by_side(results: dict[str, Any]) -> list[str]:
              "Ratio = segur-kg / engine. Peak RSS: the whole process tree of the command (for "
              "the sparql store, without the `oxigraph serve` behind it: see the overview). "
              "Commands run once; queries --repeat times (median).", ""]
+    if results.get("engine_from"):
+        lines[-2] += (f" The engine's load and queries were measured in this run; its other "
+                      f"figures (dump, validate, serve, endpoint load) are those of an earlier "
+                      f"run on the same data, `{results['engine_from']}`.")
     posted = any("endpoint_load" in figures for figures in engine_of.values())
 
     def engine(run: dict[str, Any], key: str) -> Figure | None:
