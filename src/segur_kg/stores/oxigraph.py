@@ -241,9 +241,11 @@ class OxigraphStore(Store):
             return tempfile.NamedTemporaryFile(dir=self.path.parent,
                                                prefix=".segur-kg-asserted-", suffix=".nt")
         except OSError as exc:
-            raise SegurKgError(f"{self.path}: cannot create the store "
-                               f"({' '.join(str(exc).split())}); choose a writable "
-                               "folder") from None
+            raise self._unwritable(exc) from None
+
+    def _unwritable(self, exc: OSError) -> SegurKgError:
+        return SegurKgError(f"{self.path}: cannot create the store "
+                            f"({' '.join(str(exc).split())}); choose a writable folder")
 
     def replace_graphs(self, graphs: Iterable[tuple[str, Path]],
                        derive: Derive | None = None) -> None:
@@ -327,9 +329,7 @@ class OxigraphStore(Store):
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     store = Oxigraph(str(fresh))
                 except OSError as exc:
-                    raise SegurKgError(f"{self.path}: cannot create the store "
-                                       f"({' '.join(str(exc).split())}); choose a writable "
-                                       "folder") from None
+                    raise self._unwritable(exc) from None
                 try:
                     result = fill(store)
                     store.flush()
