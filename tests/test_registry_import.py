@@ -344,3 +344,51 @@ def test_a_store_import_stopped_by_a_later_file_leaves_the_store_as_it_was(
     assert _count(store, PROFESSIONALS, capsys) == 12
     assert _count(store, "SELECT (COUNT(*) AS ?n) WHERE { ?m a segur:MssanteMailbox }",
                   capsys) > 0
+
+
+# --- reading and writing the files ------------------------------------------------------------
+
+
+def test_a_byte_order_mark_and_a_stray_byte_do_not_change_the_triples(tmp_path, capsys) -> None:
+    """The RPPS fixture with a UTF-8 byte order mark, CRLF line breaks, its lines repeated past
+    the megabyte the encoding is decided on, then a new professional's line with a stray byte
+    (an ISO-8859-1 'é' after a UTF-8 'é') in the name: the fixture's triples unchanged, the
+    stray byte read as its Latin-1 character, the rest of its line still read as UTF-8."""
+    header, *rows = [line for line in RPPS.read_bytes().split(b"\n") if line]
+    columns = header.decode().split("|")
+    fields = rows[0].split(b"|")
+    fields[columns.index("Nom d'exercice")] = "Béa".encode() + b"\xe9"
+    fields[columns.index("Identification nationale PP")] = b"899999999999"  # a new person
+    body = b"\r\n".join(rows) + b"\r\n"
+    marked = tmp_path / "PS_LibreAcces_Personne_activite_202611010000.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + header + b"\r\n" + body * (2**20 // len(body) + 1)
+                       + b"|".join(fields) + b"\r\n")
+    plain, _, _ = imported(capsys, tmp_path, "rpps", RPPS, name="plain.nt")
+    graph, _, _ = imported(capsys, tmp_path, "rpps", marked, name="marked.nt")
+    provenance = URIRef(f"{ID}dataset/rpps")
+    newcomer = f"{ID}professional/899999999999"
+    assert ({t for t in graph if t[0] != provenance and not t[0].startswith(newcomer)}
+            == {t for t in plain if t[0] != provenance})
+    named, _, _ = imported(capsys, tmp_path, "rpps", marked, "--include-personal-data",
+                           name="named.nt")
+    family_name = URIRef("http://xmlns.com/foaf/0.1/familyName")
+    assert Literal("Béaé") in set(named.objects(None, family_name))
+
+
+def test_a_failed_write_stops_the_import_and_says_why(tmp_path) -> None:
+    """The writes happen in a second thread: their failure reaches the import, which stops."""
+    from segur_kg.sources.registries import importing
+    from segur_kg.sources.registries.report import ImportReport
+
+    class Full:
+        written = 0
+
+        def write(self, data: bytes) -> int:
+            if self.written:
+                raise OSError(28, "No space left on device")
+            self.written += len(data)
+            return len(data)
+
+    with pytest.raises(OSError, match="No space left"):
+        importing._write(importing.KINDS["rpps"], [RPPS], ImportReport("rpps"), False,
+                         Full(), quads=False)  # type: ignore[arg-type]

@@ -13,10 +13,11 @@ import csv
 import operator
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from segur_kg.sources.registries import geography
-from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, iri, term, text, triple, typed
+from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, term, text, typed
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
 
@@ -45,14 +46,23 @@ DCTERMS_SPATIAL = "<http://purl.org/dc/terms/spatial>"
 DCTERMS_SOURCE = "<http://purl.org/dc/terms/source>"
 SCHEMA_TELEPHONE = "<https://schema.org/telephone>"
 DATASET = f"{ID}dataset/finess"
+ESTABLISHMENT, LEGAL_ENTITY = f"{ID}finess/et/", f"{ID}finess/ej/"
+P_NUMBER, P_LEGAL_ENTITY, P_CATEGORY = (term("finessNumber"), term("legalEntity"),
+                                        term("establishmentCategory"))
+P_DEPARTMENT, P_SIRET, P_OPENING = term("inDepartment"), term("siret"), term("openingDate")
+# Triple endings that do not depend on the line.
+IS_ESTABLISHMENT = f" {RDF_TYPE} {term('HealthEstablishment')} .\n"
+IS_LEGAL_ENTITY = f" {RDF_TYPE} {term('LegalEntity')} .\n"
+FROM_SOURCE = f" {DCTERMS_SOURCE} <{DATASET}> .\n"
+SUBJECT = "\0"  # stands for the establishment in a place's triples (no IRI holds it)
 
 
 def establishment_iri(number: str) -> str:
-    return f"{ID}finess/et/{number}"
+    return ESTABLISHMENT + number
 
 
 def legal_entity_iri(number: str) -> str:
-    return f"{ID}finess/ej/{number}"
+    return LEGAL_ENTITY + number
 
 
 def looks_like(first_line: str) -> bool:
@@ -68,127 +78,153 @@ class FinessReader:
         self.extract_date: str | None = None
         self._legal_entities: set[str] = set()
         self._categories = concepts("category")
+        self._category_ends = {code: f" {P_CATEGORY} <{concept}> .\n"
+                               for code, concept in self._categories.items()}
+        self._places: dict[str, Place] = {}
+        self._establishments = self._entities = self._geolocations = 0
         self._departments = concepts("department")
         self._regions = concepts("region")
         self.records: Records | None = None  # where an import into a store notes each one
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
-        numbered = iter(source.lines)
-        current = [0]
-
-        def texts() -> Iterator[str]:
-            for number, line in numbered:
-                current[0] = number
-                yield line
-
-        for fields in csv.reader(texts(), delimiter=";", quotechar='"', strict=False):
-            self.report.lines_read += 1
-            if not fields:
-                self.report.skip("empty")
-                continue
-            kind = fields[0]
-            if kind == "structureet":
-                yield from self._establishment(current[0], fields)
-            elif kind == "geolocalisation":
-                if len(fields) != GEOLOCATION_FIELDS:
-                    self._malformed(current[0], f"a geolocalisation line has {len(fields)} "
-                                    f"fields, expected {GEOLOCATION_FIELDS}")
+        # The reader counts the lines it takes (a quoted field may hold a line break), and
+        # the source's lines start at line 1: its count is the number of the record's last line.
+        reader = csv.reader(map(operator.itemgetter(1), source.lines), delimiter=";",
+                            quotechar='"', strict=False)
+        read = 0
+        try:
+            for fields in reader:
+                read += 1
+                kind = fields[0] if fields else ""
+                if kind == "structureet":
+                    out = self._establishment(reader.line_num, fields)
+                    if out:
+                        yield out
+                elif kind == "geolocalisation":
+                    if len(fields) != GEOLOCATION_FIELDS:
+                        self._malformed(reader.line_num, f"a geolocalisation line has "
+                                        f"{len(fields)} fields, expected {GEOLOCATION_FIELDS}")
+                    else:
+                        self._geolocations += 1
+                elif not fields:
+                    self.report.skip("empty")
+                elif kind == "finess" and reader.line_num == 1:
+                    match = COMMENT.match(";".join(fields))
+                    self.extract_date = match.group(1) if match else None
+                    self.report.notes["comment line"] += 1
                 else:
-                    self.report.notes["geolocation lines (coordinates not imported)"] += 1
-            elif kind == "finess" and current[0] == 1:
-                match = COMMENT.match(";".join(fields))
-                self.extract_date = match.group(1) if match else None
-                self.report.notes["comment line"] += 1
-            else:
-                self._malformed(current[0], f"unknown line kind {kind[:40]!r} (expected "
-                                "structureet or geolocalisation)")
+                    self._malformed(reader.line_num, f"unknown line kind {kind[:40]!r} "
+                                    "(expected structureet or geolocalisation)")
+        finally:
+            self.report.lines_read += read
+            self._count()
 
     def finish(self) -> Iterator[str]:
         return iter(())
 
+    def _count(self) -> None:
+        """The counts kept while reading, added to the report."""
+        report = self.report
+        for key, count in (("establishments", self._establishments),
+                           ("legal entities", self._entities)):
+            if count:
+                report.resources[key] += count
+        if self._geolocations:
+            report.notes["geolocation lines (coordinates not imported)"] += self._geolocations
+        self._establishments = self._entities = self._geolocations = 0
+
     def _malformed(self, line: int, what: str) -> None:
         self.report.malformed(self.name, line, what)
 
-    def _establishment(self, line: int, fields: list[str]) -> Iterator[str]:
+    def _establishment(self, line: int, fields: list[str]) -> str:
         if len(fields) != len(FIELDS):
             self._malformed(line, f"a structureet line has {len(fields)} fields, "
                             f"expected {len(FIELDS)}")
-            return
+            return ""
         (number, entity, short_name, long_name, category, department, phone, siret,
-         opening) = (field.strip() for field in _PICK(fields))
+         opening) = map(str.strip, _PICK(fields))
         if not FINESS_NUMBER.fullmatch(number):
             self._malformed(line, f"nofinesset {number[:20]!r} is not a FINESS number "
                             "(9 characters: two for the département, then seven digits)")
-            return
-        subject = iri(establishment_iri(number))
-        out = [
-            triple(subject, RDF_TYPE, term("HealthEstablishment")),
-            triple(subject, term("finessNumber"), text(number)),
-            triple(subject, DCTERMS_SOURCE, iri(DATASET)),
-        ]
+            return ""
+        subject = f"<{ESTABLISHMENT}{number}>"
+        out = f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n{subject}{FROM_SOURCE}"
         if long_name or short_name:
-            out.append(triple(subject, RDFS_LABEL, text(long_name or short_name, "fr")))
+            out += f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
         if long_name and short_name and short_name != long_name:
-            out.append(triple(subject, SKOS_ALT_LABEL, text(short_name, "fr")))
+            out += f"{subject} {SKOS_ALT_LABEL} {text(short_name, 'fr')} .\n"
+        place = self._place(department)
+        has_entity = FINESS_NUMBER.fullmatch(entity) is not None
         if self.records is not None:
-            department_concept, region_concept = self._where(department)
             self.records.add_establishment(
-                establishment_iri(number), self._categories.get(category), region_concept,
-                department_concept,
-                legal_entity_iri(entity) if FINESS_NUMBER.fullmatch(entity) else None)
-        if FINESS_NUMBER.fullmatch(entity):
-            out.append(triple(subject, term("legalEntity"), iri(legal_entity_iri(entity))))
+                ESTABLISHMENT + number, self._categories.get(category), place.region,
+                place.department, LEGAL_ENTITY + entity if has_entity else None)
+        if has_entity:
+            out += f"{subject} {P_LEGAL_ENTITY} <{LEGAL_ENTITY}{entity}> .\n"
             if entity not in self._legal_entities:
                 self._legal_entities.add(entity)
-                ej = iri(legal_entity_iri(entity))
-                out += [triple(ej, RDF_TYPE, term("LegalEntity")),
-                        triple(ej, term("finessNumber"), text(entity)),
-                        triple(ej, DCTERMS_SOURCE, iri(DATASET))]
-                self.report.resources["legal entities"] += 1
+                ej = f"<{LEGAL_ENTITY}{entity}>"
+                out += f"{ej}{IS_LEGAL_ENTITY}{ej} {P_NUMBER} \"{entity}\" .\n{ej}{FROM_SOURCE}"
+                self._entities += 1
         elif entity:
             self.report.unknown("nofinessej", entity)
-        out += self._category(subject, category)
-        out += self._place(subject, department)
+        end = self._category_ends.get(category)
+        if end is None:
+            self.report.unknown("categetab", category or "(empty)")
+        else:
+            out += subject + end
+        if place.ends:
+            out += place.ends.replace(SUBJECT, subject)
         if phone:
-            out.append(triple(subject, SCHEMA_TELEPHONE, text(phone)))
+            out += f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
         if SIRET.fullmatch(siret):
-            out.append(triple(subject, term("siret"), text(siret)))
+            out += f"{subject} {P_SIRET} \"{siret}\" .\n"
         opened = _date(opening)
         if opened:
-            out.append(triple(subject, term("openingDate"), typed(opened, "date")))
+            out += f"{subject} {P_OPENING} {typed(opened, 'date')} .\n"
         elif opening:
             self.report.unknown("dateouv", opening)
-        self.report.resources["establishments"] += 1
-        yield "".join(out)
+        self._establishments += 1
+        return out
 
-    def _category(self, subject: str, code: str) -> list[str]:
-        concept = self._categories.get(code)
-        if concept is None:
-            self.report.unknown("categetab", code or "(empty)")
-            return []
-        return [triple(subject, term("establishmentCategory"), iri(concept))]
+    def _place(self, raw: str) -> Place:
+        """An establishment's place from its FINESS département code; what it could not place
+        is counted each time, the lookups are done once per distinct code."""
+        place = self._places.get(raw)
+        if place is None:
+            place = self._places[raw] = self._locate(raw)
+        if place.note:
+            self.report.notes[place.note] += 1
+        if place.unknown:
+            self.report.unknown("departement", place.unknown)
+        return place
 
-    def _where(self, raw: str) -> tuple[str | None, str | None]:
-        """The concepts of the département and region of a FINESS département code."""
+    def _locate(self, raw: str) -> Place:
         department = geography.department(raw)
         concept = self._departments.get(department) if department else None
         if concept is None:
-            return None, None
+            return Place(unknown=raw or "(empty)")
+        ends = f"{SUBJECT} {P_DEPARTMENT} <{concept}> .\n"
         region = geography.region(department)  # type: ignore[arg-type]
-        return concept, self._regions.get(region) if region else None
-
-    def _place(self, subject: str, raw: str) -> list[str]:
-        concept, region_concept = self._where(raw)
-        if concept is None:
-            self.report.unknown("departement", raw or "(empty)")
-            return []
-        out = [triple(subject, term("inDepartment"), iri(concept))]
+        region_concept = self._regions.get(region) if region else None
         if region_concept is None:
-            self.report.notes[f"establishments outside the 18 regions (département {raw})"] += 1
-        else:
-            out.append(triple(subject, DCTERMS_SPATIAL, iri(region_concept)))
-        return out
+            return Place(ends, f"establishments outside the 18 regions (département {raw})",
+                         department=concept)
+        ends += f"{SUBJECT} {DCTERMS_SPATIAL} <{region_concept}> .\n"
+        return Place(ends, department=concept, region=region_concept)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an establishment is: its triples with SUBJECT standing for the establishment, what
+    to note or count as unknown for each line placed there, and the concepts for the figures."""
+
+    ends: str = ""
+    note: str = ""
+    unknown: str = ""
+    department: str | None = None
+    region: str | None = None
 
 
 def _date(value: str) -> str | None:

@@ -13,9 +13,12 @@ the graph names. Either way, nothing changes until the import has succeeded.
 from __future__ import annotations
 
 import itertools
+import queue
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -41,6 +44,7 @@ DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
 DCAT_DATASET = "<http://www.w3.org/ns/dcat#Dataset>"
 BATCH = 2048  # lines' triples gathered before one write
+WRITES_AHEAD = 4  # batches waiting for the writing thread (about 4 MB each for RPPS)
 
 
 @dataclass(frozen=True)
@@ -179,13 +183,15 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
     graph = graph_iri(kind.registry.key)
     pending: list[str] = []  # written in batches: one write per line costs more than the line
 
-    def flush() -> None:
-        data = "".join(pending)
-        pending.clear()
-        report.triples += data.count("\n")  # one line per triple: literals hold no raw break
-        _put(stream, data, graph if quads else None)
+    with progress.bar(f"import {kind.registry.key}", None, unit="lines") as bar, \
+            _writing_behind(stream) as write:
 
-    with progress.bar(f"import {kind.registry.key}", None, unit="lines") as bar:
+        def flush() -> None:
+            data = "".join(pending)
+            pending.clear()
+            report.triples += data.count("\n")  # one line per triple: no raw break in literals
+            write(_encoded(data, graph if quads else None))
+
         for path in files:
             with reading.open_source(path, kind.registry) as source:
                 lines = _checked(source, kind)
@@ -203,8 +209,41 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
             if len(pending) == BATCH:
                 flush()
         flush()
-    pending.append(provenance(kind, names, dates, report))
-    flush()
+        pending.append(provenance(kind, names, dates, report))
+        flush()
+
+
+@contextmanager
+def _writing_behind(stream: BinaryIO) -> Iterator[Callable[[bytes], None]]:
+    """A write function whose writes happen in a second thread: the kernel's copy of a large
+    output (4 GB for the national RPPS file) then runs beside the reading instead of after
+    it. At most WRITES_AHEAD pieces wait; a failed write is raised at the next call, or at the
+    end; on leaving the block every piece has been written."""
+    waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITES_AHEAD)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (data := waiting.get()) is not None:
+            if not failed:  # after a failure the pieces are only taken, so no put blocks
+                try:
+                    stream.write(data)
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller
+                    failed.append(exc)
+
+    def write(data: bytes) -> None:
+        if failed:
+            raise failed[0]
+        waiting.put(data)
+
+    thread = threading.Thread(target=writer, name="import-writer", daemon=True)
+    thread.start()
+    try:
+        yield write
+    finally:
+        waiting.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _write_reference(stream: BinaryIO, report: ImportReport, quads: bool) -> None:
@@ -212,14 +251,14 @@ def _write_reference(stream: BinaryIO, report: ImportReport, quads: bool) -> Non
     reference = reference_ntriples()
     report.notes["reference triples written too (NOS code systems, corridor table)"] = (
         reference.count(" .\n"))
-    _put(stream, reference, REFERENCE_GRAPH if quads else None)
+    stream.write(_encoded(reference, REFERENCE_GRAPH if quads else None))
 
 
-def _put(stream: BinaryIO, ntriples: str, graph: str | None) -> None:
-    """N-Triples lines written as they are, or as N-Quads lines of `graph`."""
+def _encoded(ntriples: str, graph: str | None) -> bytes:
+    """N-Triples lines as they are, or as N-Quads lines of `graph`, in UTF-8."""
     if graph is not None:
         ntriples = ntriples.replace(" .\n", f" <{graph}> .\n")
-    stream.write(ntriples.encode("utf-8"))
+    return ntriples.encode("utf-8")
 
 
 def _with_lines(source: reading.Source, lines: Iterator[tuple[int, str]]) -> reading.Source:

@@ -13,10 +13,10 @@ why personal mailboxes are written at the end, once every address of a holder is
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import re
 from collections.abc import Iterator
+from hashlib import blake2b
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -25,7 +25,7 @@ from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text, tri
 from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri, legal_entity_iri
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
-from segur_kg.sources.registries.rpps import NATIONAL_ID_FORM, professional_iri
+from segur_kg.sources.registries.rpps import NATIONAL_ID_FORM, PROFESSIONAL
 
 if TYPE_CHECKING:
     from segur_kg.sources.registries.figures import Records
@@ -49,8 +49,13 @@ KINDS = {
 FINESS_SITE_TYPES, FINESS_ENTITY_TYPES = {"1", "6"}, {"5"}
 ADDRESS_FORM = re.compile(r"[^@\s|]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 DATASET = f"{ID}dataset/mssante"
-DCTERMS_SOURCE = "<http://purl.org/dc/terms/source>"
 ORG_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
+MAILBOX = f"{ID}mailbox/"
+P_ADDRESS, P_HOLDER, P_DOMAIN = term("mailboxAddress"), term("mailboxHolder"), term("operatorDomain")
+# Triple endings that do not depend on the line.
+IS_MAILBOX = f" {RDF_TYPE} {term('MssanteMailbox')} .\n"
+KIND_ENDS = {kind: f" {term('hasMailboxKind')} <{concept}> .\n" for kind, concept in KINDS.items()}
+FROM_SOURCE = f" <http://purl.org/dc/terms/source> {iri(DATASET)} .\n"
 
 
 def looks_like(header: str) -> bool:
@@ -63,7 +68,9 @@ class MssanteReader:
         self.report = report
         self.personal = include_personal_data
         self._addresses: set[bytes] = set()
-        self._personal: list[tuple[str, str, str]] = []  # (holder id, address, domain)
+        # "holder id NUL address": one string each sorts as the pairs would (NUL sorts before
+        # any character of an identifier), and faster
+        self._personal: list[str] = []
         self.records: Records | None = None  # where an import into a store notes each one
 
     def triples(self, source: Source) -> Iterator[str]:
@@ -84,66 +91,73 @@ class MssanteReader:
         # reads the empty field appended to each line.
         pick = operator.itemgetter(*(header.index(name) if name in header else width
                                      for name in USED))
-        for number, line in lines:
-            self.report.lines_read += 1
-            if not line.strip():
-                self.report.skip("empty")
-                continue
-            fields = line.split("|")
-            if len(fields) != width:
-                self.report.malformed(self.name, number,
-                                      f"{len(fields)} columns, expected {width} "
-                                      "(fields separated by '|')")
-                continue
-            fields.append("")
-            row = dict(zip(USED, (value.strip() for value in pick(fields)), strict=True))
-            yield from self._mailbox(number, row)
+        strip = str.strip
+        read = 0
+        try:
+            for number, line in lines:
+                read += 1
+                fields = line.split("|")
+                if len(fields) != width:
+                    if not line.strip():
+                        self.report.skip("empty")
+                        continue
+                    self.report.malformed(self.name, number,
+                                          f"{len(fields)} columns, expected {width} "
+                                          "(fields separated by '|')")
+                    continue
+                fields.append("")
+                out = self._mailbox(number, *map(strip, pick(fields)))
+                if out:
+                    yield out
+        finally:
+            self.report.lines_read += read
 
-    def _mailbox(self, number: int, row: dict[str, str]) -> Iterator[str]:
-        address = row[ADDRESS]
+    def _mailbox(self, number: int, kind: str, address: str, national: str,
+                 structure_type: str, structure_id: str, type_pp: str, id_pp: str) -> str:
+        """The triples of an organisational or application mailbox; a personal one is kept
+        for the end (finish), the empty string is returned for it."""
         match = ADDRESS_FORM.fullmatch(address)
         if not match:
             self.report.malformed(self.name, number,
                                   "the mailbox address is not an e-mail address")
-            return
-        key = hashlib.blake2b(address.lower().encode(), digest_size=12).digest()
+            return ""
+        lowered = address.lower()
+        key = blake2b(lowered.encode(), digest_size=12).digest()
         if key in self._addresses:
             self.report.skip("address already read on an earlier line")
-            return
+            return ""
         self._addresses.add(key)
-        kind, domain = row[KIND], match.group(1).lower()
+        domain = match.group(1).lower()
+        if kind == "PER":
+            national = national or (type_pp + id_pp)
+            if not NATIONAL_ID_FORM.fullmatch(national):
+                self.report.skip("personal mailbox without its holder's identifier")
+                return ""
+            self._personal.append(f"{national}\0{address}")
+            return ""
         if kind not in KINDS:
             self.report.unknown(KIND, kind or "(empty)")
             self.report.skip("unknown mailbox kind")
-            return
-        if kind == "PER":
-            national = row[NATIONAL_ID] or (row[TYPE_PP] + row[ID_PP])
-            if not NATIONAL_ID_FORM.fullmatch(national):
-                self.report.skip("personal mailbox without its holder's identifier")
-                return
-            self._personal.append((national, address, domain))
-            return
-        bare = f"{ID}mailbox/{quote(address.lower(), safe='@.-_+')}"
-        mailbox = iri(bare)
-        out = self._common(mailbox, KINDS[kind], domain)
-        out.append(triple(mailbox, term("mailboxAddress"), text(address)))
-        holder = self._structure(row[STRUCTURE_TYPE], row[STRUCTURE_ID])
+            return ""
+        bare = f"{MAILBOX}{quote(lowered, safe='@.-_+')}"
+        mailbox = f"<{bare}>"
+        out = self._common(mailbox, kind, domain) + triple(mailbox, P_ADDRESS, text(address))
+        holder = self._structure(structure_type, structure_id)
         if self.records is not None:
             self.records.add_mailbox(bare, KINDS[kind], domain, holder[0] if holder else None)
         if holder:
-            out.append(triple(mailbox, term("mailboxHolder"), iri(holder[0])))
+            out += triple(mailbox, P_HOLDER, iri(holder[0]))
             if holder[1]:
-                out.append(triple(iri(holder[0]), RDF_TYPE, ORG_ORGANIZATION))
+                out += triple(iri(holder[0]), RDF_TYPE, ORG_ORGANIZATION)
         else:
             self.report.notes["organisational mailboxes without a structure"] += 1
         self.report.resources[f"{kind} mailboxes"] += 1
-        yield "".join(out)
+        return out
 
-    def _common(self, mailbox: str, kind: str, domain: str) -> list[str]:
-        return [triple(mailbox, RDF_TYPE, term("MssanteMailbox")),
-                triple(mailbox, term("hasMailboxKind"), iri(kind)),
-                triple(mailbox, term("operatorDomain"), text(domain)),
-                triple(mailbox, DCTERMS_SOURCE, iri(DATASET))]
+    @staticmethod
+    def _common(mailbox: str, kind: str, domain: str) -> str:
+        return (f"{mailbox}{IS_MAILBOX}{mailbox}{KIND_ENDS[kind]}"
+                f"{mailbox} {P_DOMAIN} {text(domain)} .\n{mailbox}{FROM_SOURCE}")
 
     def _structure(self, kind: str, value: str) -> tuple[str, bool] | None:
         """The holder's IRI, and whether it needs a type (a structure that no FINESS names)."""
@@ -164,18 +178,21 @@ class MssanteReader:
         """The personal mailboxes, once every file has been read."""
         self._personal.sort()
         previous, rank = None, 0
-        for national, address, domain in self._personal:
+        records, personal = self.records, self.personal
+        for entry in self._personal:
+            national, address = entry.split("\0", 1)
+            domain = address[address.index("@") + 1:].lower()  # ADDRESS_FORM allows one @
             rank = rank + 1 if national == previous else 1
             previous = national
-            holder = professional_iri(national)
+            holder = PROFESSIONAL + national
             bare = f"{holder}/mailbox/{rank}"
-            mailbox = iri(bare)
-            if self.records is not None:
-                self.records.add_mailbox(bare, KINDS["PER"], domain, holder)
-            out = self._common(mailbox, KINDS["PER"], domain)
-            out.append(triple(mailbox, term("mailboxHolder"), iri(holder)))
-            if self.personal:
-                out.append(triple(mailbox, term("mailboxAddress"), text(address)))
-            self.report.resources["PER mailboxes"] += 1
-            yield "".join(out)
+            mailbox = f"<{bare}>"
+            if records is not None:
+                records.add_mailbox(bare, KINDS["PER"], domain, holder)
+            out = self._common(mailbox, "PER", domain) + f"{mailbox} {P_HOLDER} <{holder}> .\n"
+            if personal:
+                out += triple(mailbox, P_ADDRESS, text(address))
+            yield out
+        if self._personal:
+            self.report.resources["PER mailboxes"] += len(self._personal)
         self._personal.clear()

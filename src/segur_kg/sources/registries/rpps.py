@@ -13,10 +13,11 @@ never written; names only with `include_personal_data`.
 
 from __future__ import annotations
 
-import hashlib
 import operator
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from hashlib import sha1
 from typing import TYPE_CHECKING
 
 from segur_kg.common.errors import SegurKgError
@@ -57,7 +58,7 @@ FOAF_GIVEN_NAME = "<http://xmlns.com/foaf/0.1/givenName>"
 
 
 def professional_iri(national_id: str) -> str:
-    return f"{ID}professional/{national_id}"
+    return PROFESSIONAL + national_id
 
 
 def looks_like(header: str) -> bool:
@@ -73,27 +74,36 @@ P_PROFESSION, P_CATEGORY = term("hasProfession"), term("professionalCategory")
 P_ACTIVITY, P_MODE, P_SECTOR = term("hasActivity"), term("exerciseMode"), term("activitySector")
 P_SITE, P_PRACTISES, P_DEPARTMENT = term("atSite"), term("practisesAt"), term("inDepartment")
 SOURCE = iri(DATASET)
+PROFESSIONAL, ESTABLISHMENT = f"{ID}professional/", establishment_iri("")
+# Triple endings that do not depend on the line.
+IS_PROFESSIONAL = f" {P_TYPE} {C_PROFESSIONAL} .\n"
+IS_ACTIVITY = f" {P_TYPE} {C_ACTIVITY} .\n"
+FROM_SOURCE = f" {P_SOURCE} {SOURCE} .\n"
+SUBJECT = "\0"  # stands for the activity in a place's triples (no IRI holds it)
 
 
 class RppsReader:
     """Reads activity lines; written for speed (millions of lines): the columns it needs are
-    picked once from the header, NOS lookups give ready-made IRIs, places are cached."""
+    picked once from the header, NOS lookups give ready-made triple endings (predicate, object,
+    full stop) so that each line's triples are one string, places are looked up once each, and
+    the counts are kept in plain integers until the file is read."""
 
     def __init__(self, report: ImportReport, include_personal_data: bool = False) -> None:
         self.name = ""  # the file being read, for messages
         self.report = report
         self.personal = include_personal_data
-        self._professions = _wrapped(concepts("profession"))
-        self._categories = _wrapped(concepts("professional_category"))
-        self._modes = _wrapped(concepts("exercise_mode"))
-        self._sectors = _wrapped(concepts("sector"))
-        self._id_types = _wrapped(concepts("person_id_type"))
+        self._professions = concepts("profession")
+        self._profession_ends = _ends(P_PROFESSION, self._professions)
+        self._category_ends = _ends(P_CATEGORY, concepts("professional_category"))
+        self._mode_ends = _ends(P_MODE, concepts("exercise_mode"))
+        self._sector_ends = _ends(P_SECTOR, concepts("sector"))
+        self._id_type_ends = _ends(P_ID_TYPE, concepts("person_id_type"))
         self._departments = concepts("department")
         self._regions = concepts("region")
-        self._places: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        self._places: dict[tuple[str, str, str], Place] = {}
         self._seen: dict[str, str] = {}  # national id → profession code written
         self.records: Records | None = None  # where an import into a store notes each activity
-        self._bare: dict[str, str] = {}  # "<IRI>" → "IRI", one string each
+        self._activities = self._professionals = self._at_sites = 0
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
@@ -112,138 +122,152 @@ class RppsReader:
         # An optional column the header lacks reads the empty field appended to each line.
         pick = operator.itemgetter(*(header.index(name) if name in header else width
                                      for name in USED))
-        for number, line in lines:
-            self.report.lines_read += 1
-            fields = line.split("|")
-            if len(fields) != width:
-                if not line.strip():
-                    self.report.skip("empty")
+        strip = str.strip
+        read = 0
+        try:
+            for number, line in lines:
+                read += 1
+                fields = line.split("|")
+                if len(fields) != width:
+                    if not line.strip():
+                        self.report.skip("empty")
+                        continue
+                    self.report.malformed(self.name, number,
+                                          f"{len(fields) - 1} columns, expected {width - 1} "
+                                          "(fields separated by '|', each line ending with '|')")
                     continue
-                self.report.malformed(self.name, number,
-                                      f"{len(fields) - 1} columns, expected {width - 1} "
-                                      "(fields separated by '|', each line ending with '|')")
-                continue
-            fields.append("")
-            yield self._activity(number, [value.strip() for value in pick(fields)])
+                fields.append("")
+                yield self._activity(number, *map(strip, pick(fields)))
+        finally:
+            self.report.lines_read += read
+            self._count()
 
     def finish(self) -> Iterator[str]:
         return iter(())
 
-    def _activity(self, number: int, row: list[str]) -> str:
-        (kind, id_pp, national, profession, category, mode, site, department, postal_code,
-         sector, family_name, given_name, country, siret, structure, skill) = row
+    def _count(self) -> None:
+        """The counts kept while reading, added to the report."""
+        report = self.report
+        for key, count in (("professionals", self._professionals),
+                           ("activities", self._activities)):
+            if count:
+                report.resources[key] += count
+        if self._at_sites:
+            report.notes["activities at a FINESS site"] += self._at_sites
+        self._activities = self._professionals = self._at_sites = 0
+
+    def _activity(self, number: int, kind: str, id_pp: str, national: str, profession: str,
+                  category: str, mode: str, site: str, department: str, postal_code: str,
+                  sector: str, family_name: str, given_name: str, country: str, siret: str,
+                  structure: str, skill: str) -> str:
         national = national or (kind + id_pp)
         if not NATIONAL_ID_FORM.fullmatch(national):
             self.report.malformed(self.name, number,
                                   f"national identifier {national[:20]!r} is not a type digit "
                                   "followed by an RPPS or ADELI number")
             return ""
-        report = self.report
-        person_iri = professional_iri(national)
+        person_iri = PROFESSIONAL + national
         person = f"<{person_iri}>"
-        out: list[str] = []
+        out = ""
         written = self._seen.get(national)
         if written is None:
-            out.append(f"{person} {P_TYPE} {C_PROFESSIONAL} .\n"
-                       f"{person} {P_ID} {text(national)} .\n"
-                       f"{person} {P_SOURCE} {SOURCE} .\n")
-            self._coded(out, person, P_ID_TYPE, self._id_types, kind, TYPE)
-            self._coded(out, person, P_CATEGORY, self._categories, category, CATEGORY)
+            out = (f"{person}{IS_PROFESSIONAL}{person} {P_ID} \"{national}\" .\n"
+                   f"{person}{FROM_SOURCE}"
+                   + self._coded(person, self._id_type_ends, kind, TYPE)
+                   + self._coded(person, self._category_ends, category, CATEGORY))
             if self.personal:
                 if family_name:
-                    out.append(triple(person, FOAF_FAMILY_NAME, text(family_name)))
+                    out += triple(person, FOAF_FAMILY_NAME, text(family_name))
                 if given_name:
-                    out.append(triple(person, FOAF_GIVEN_NAME, text(given_name)))
-            report.resources["professionals"] += 1
+                    out += triple(person, FOAF_GIVEN_NAME, text(given_name))
+            self._professionals += 1
         if written != profession:
-            self._coded(out, person, P_PROFESSION, self._professions, profession, PROFESSION)
+            out += self._coded(person, self._profession_ends, profession, PROFESSION)
             self._seen[national] = profession
         key = "|".join((site, siret, structure, mode, sector, profession, skill))
-        digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-        activity = f"<{person_iri}/activity/{digest}>"
-        out.append(f"{activity} {P_TYPE} {C_ACTIVITY} .\n"
-                   f"{person} {P_ACTIVITY} {activity} .\n"
-                   f"{activity} {P_SOURCE} {SOURCE} .\n")
-        self._coded(out, activity, P_MODE, self._modes, mode, MODE)
-        self._coded(out, activity, P_SECTOR, self._sectors, sector, SECTOR)
+        digest = sha1(key.encode()).hexdigest()[:12]
+        activity_iri = f"{person_iri}/activity/{digest}"
+        activity = f"<{activity_iri}>"
+        out += (f"{activity}{IS_ACTIVITY}{person} {P_ACTIVITY} {activity} .\n"
+                f"{activity}{FROM_SOURCE}"
+                + self._coded(activity, self._mode_ends, mode, MODE)
+                + self._coded(activity, self._sector_ends, sector, SECTOR))
         if site:
             if FINESS_NUMBER.fullmatch(site):
-                establishment = f"<{establishment_iri(site)}>"
-                out.append(f"{activity} {P_SITE} {establishment} .\n"
-                           f"{person} {P_PRACTISES} {establishment} .\n")
-                report.notes["activities at a FINESS site"] += 1
+                establishment = f"<{ESTABLISHMENT}{site}>"
+                out += (f"{activity} {P_SITE} {establishment} .\n"
+                        f"{person} {P_PRACTISES} {establishment} .\n")
+                self._at_sites += 1
             else:
-                report.unknown(FINESS_SITE, site)
+                self.report.unknown(FINESS_SITE, site)
         place = self._place(country, department, postal_code)
-        for predicate, concept in place:
-            out.append(f"{activity} {predicate} {concept} .\n")
-        report.resources["activities"] += 1
+        if place.ends:
+            out += place.ends.replace(SUBJECT, activity)
+        self._activities += 1
         if self.records is not None:
-            self._note(person_iri, profession, digest, place)
-        return "".join(out)
+            self.records.add_activity(person_iri, self._professions.get(profession),
+                                      digest,
+                                      place.region, place.department)
+        return out
 
-    def _note(self, person: str, profession: str, activity: str,
-              place: tuple[tuple[str, str], ...]) -> None:
-        """The activity in the records the national figures are counted from."""
-        assert self.records is not None
-        found = dict(place)
-        self.records.add_activity(person, self._iri(self._professions.get(profession)),
-                                  activity, self._iri(found.get(P_SPATIAL)),
-                                  self._iri(found.get(P_DEPARTMENT)))
+    def _coded(self, subject: str, ends: dict[str, str], code: str, column: str) -> str:
+        """The triple of a coded value (empty when there is no code; an unknown code is
+        counted)."""
+        if not code:
+            return ""
+        end = ends.get(code)
+        if end is None:
+            self.report.unknown(column, code)
+            return ""
+        return subject + end
 
-    def _iri(self, written: str | None) -> str | None:
-        if written is None:
-            return None
-        bare = self._bare.get(written)
-        if bare is None:
-            bare = self._bare[written] = written[1:-1]
-        return bare
-
-    def _coded(self, out: list[str], subject: str, predicate: str, known: dict[str, str],
-               code: str, column: str) -> None:
-        if code:
-            concept = known.get(code)
-            if concept is None:
-                self.report.unknown(column, code)
-            else:
-                out.append(f"{subject} {predicate} {concept} .\n")
-
-    def _place(self, country: str, raw: str, postal_code: str) -> tuple[tuple[str, str], ...]:
-        """(predicate, concept) pairs of an activity's place; what it could not place is
-        counted each time, the lookups are done once per distinct value."""
+    def _place(self, country: str, raw: str, postal_code: str) -> Place:
+        """An activity's place; what it could not place is counted each time, the lookups are
+        done once per distinct value."""
         key = (country, raw, "" if raw else postal_code)
-        found = self._places.get(key)
-        if found is None:
-            found = self._places[key] = self._locate(*key)
-        pairs, note, unknown = found  # type: ignore[misc]
-        if note:
-            self.report.notes[note] += 1
-        if unknown:
-            self.report.unknown(DEPARTMENT, unknown)
-        return pairs
+        place = self._places.get(key)
+        if place is None:
+            place = self._places[key] = self._locate(*key)
+        if place.note:
+            self.report.notes[place.note] += 1
+        if place.unknown:
+            self.report.unknown(DEPARTMENT, place.unknown)
+        return place
 
-    def _locate(self, country: str, raw: str, postal_code: str) -> tuple:  # type: ignore[type-arg]
+    def _locate(self, country: str, raw: str, postal_code: str) -> Place:
         if country not in FRANCE:
-            return (), "activities abroad (no département)", ""
+            return Place(note="activities abroad (no département)")
         department = geography.department(raw) if raw else _from_postal_code(postal_code)
         concept = self._departments.get(department) if department else None
         if concept is None:
             if raw or postal_code:
-                return (), "", raw or f"(postal code {postal_code})"
-            return (), "activities without a place", ""
-        pairs: tuple[tuple[str, str], ...] = ((P_DEPARTMENT, f"<{concept}>"),)
+                return Place(unknown=raw or f"(postal code {postal_code})")
+            return Place(note="activities without a place")
+        ends = f"{SUBJECT} {P_DEPARTMENT} <{concept}> .\n"
         region = geography.region(department)  # type: ignore[arg-type]
-        note = "" if raw else "départements read from the postal code"
         if region and region in self._regions:
-            pairs += ((P_SPATIAL, f"<{self._regions[region]}>"),)
-        else:
-            note = f"activities outside the 18 regions (département {department})"
-        return pairs, note, ""
+            note = "" if raw else "départements read from the postal code"
+            ends += f"{SUBJECT} {P_SPATIAL} <{self._regions[region]}> .\n"
+            return Place(ends, note, department=concept, region=self._regions[region])
+        return Place(ends, f"activities outside the 18 regions (département {department})",
+                     department=concept)
 
 
-def _wrapped(found: dict[str, str]) -> dict[str, str]:
-    """code → concept IRI in N-Triples form."""
-    return {code: f"<{concept}>" for code, concept in found.items()}
+@dataclass(frozen=True)
+class Place:
+    """Where an activity is: its triples with SUBJECT standing for the activity, what to note
+    or count as unknown for each line placed there, and the concepts for the figures."""
+
+    ends: str = ""
+    note: str = ""
+    unknown: str = ""
+    department: str | None = None
+    region: str | None = None
+
+
+def _ends(predicate: str, found: dict[str, str]) -> dict[str, str]:
+    """code → the end of its triple: predicate, concept, full stop."""
+    return {code: f" {predicate} <{concept}> .\n" for code, concept in found.items()}
 
 
 def _from_postal_code(postal_code: str) -> str | None:
