@@ -375,8 +375,10 @@ def test_a_byte_order_mark_and_a_stray_byte_do_not_change_the_triples(tmp_path, 
     assert Literal("Béaé") in set(named.objects(None, family_name))
 
 
-def test_a_failed_write_stops_the_import_and_says_why(tmp_path) -> None:
-    """The writes happen in a second thread: their failure reaches the import, which stops."""
+def test_a_failed_write_stops_the_import_and_says_why(tmp_path, monkeypatch) -> None:
+    """The writes happen in a second thread: their failure reaches the import, which stops
+    and names the output, not the file being read (small batches: the failure arrives while
+    the input is still open)."""
     from segur_kg.sources.registries import importing
     from segur_kg.sources.registries.report import ImportReport
 
@@ -389,6 +391,9 @@ def test_a_failed_write_stops_the_import_and_says_why(tmp_path) -> None:
             self.written += len(data)
             return len(data)
 
-    with pytest.raises(OSError, match="No space left"):
+    from segur_kg.common.errors import SegurKgError
+
+    monkeypatch.setattr(importing, "BATCH", 2)
+    with pytest.raises(SegurKgError, match="cannot write the import's output .*No space left"):
         importing._write(importing.KINDS["rpps"], [RPPS], ImportReport("rpps"), False,
                          Full(), quads=False)  # type: ignore[arg-type]

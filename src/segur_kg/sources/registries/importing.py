@@ -218,7 +218,7 @@ def _writing_behind(stream: BinaryIO) -> Iterator[Callable[[bytes], None]]:
     """A write function whose writes happen in a second thread: the kernel's copy of a large
     output (4 GB for the national RPPS file) then runs beside the reading instead of after
     it. At most WRITES_AHEAD pieces wait; a failed write is raised at the next call, or at the
-    end; on leaving the block every piece has been written."""
+    end, as a SegurKgError; on leaving the block every piece has been written."""
     waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITES_AHEAD)
     failed: list[BaseException] = []
 
@@ -230,9 +230,14 @@ def _writing_behind(stream: BinaryIO) -> Iterator[Callable[[bytes], None]]:
                 except BaseException as exc:  # noqa: BLE001 - raised again in the caller
                     failed.append(exc)
 
+    def stop() -> None:
+        # Not an OSError: open_source would report it as the input file's.
+        raise SegurKgError("cannot write the import's output "
+                           f"({' '.join(str(failed[0]).split())})") from failed[0]
+
     def write(data: bytes) -> None:
         if failed:
-            raise failed[0]
+            stop()
         waiting.put(data)
 
     thread = threading.Thread(target=writer, name="import-writer", daemon=True)
@@ -243,7 +248,7 @@ def _writing_behind(stream: BinaryIO) -> Iterator[Callable[[bytes], None]]:
         waiting.put(None)
         thread.join()
     if failed:
-        raise failed[0]
+        stop()
 
 
 def _write_reference(stream: BinaryIO, report: ImportReport, quads: bool) -> None:

@@ -58,7 +58,8 @@ def open_source(path: Path, registry: Registry) -> Iterator[Source]:
     if not path.is_file():
         raise SegurKgError(f"{path}: no such file; give the {registry.key} file you downloaded")
     try:
-        with path.open("rb") as raw:
+        # A buffer as large as the sniffing window: peek then sees all of it.
+        with path.open("rb", buffering=SNIFF_BYTES) as raw:
             if zipfile.is_zipfile(raw):
                 raw.seek(0)
                 with _zip_member(path, raw, registry) as (name, stream):
