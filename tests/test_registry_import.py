@@ -192,6 +192,45 @@ def test_a_file_of_another_registry_stops_at_once(tmp_path, capsys, registry, so
     assert output.read_text() == "before\n"  # nothing half-written
 
 
+def test_an_unreadable_csv_line_is_reported_and_the_next_lines_read(tmp_path, capsys) -> None:
+    """A carriage return alone inside an unquoted FINESS field is no CSV the reader can split:
+    that line is reported malformed with its number, the import goes on with the next one;
+    --strict stops there."""
+    lines = FINESS.read_bytes().split(b"\n")
+    broken = next(i for i, line in enumerate(lines) if line.startswith(b"structureet;"))
+    fields = lines[broken].split(b";")
+    fields[3] = fields[3][:3] + b"\r" + fields[3][3:]  # inside the short name, unquoted
+    lines[broken] = b";".join(fields)
+    source = tmp_path / "etalab-cs1100507-stock.csv"
+    source.write_bytes(b"\n".join(lines))
+    graph, err, _ = imported(capsys, tmp_path, "finess", source)
+    assert f"etalab-cs1100507-stock.csv:{broken + 1}: unreadable CSV" in err
+    assert "Traceback" not in err
+    number = fields[1].decode()
+    assert (et(number), None, None) not in graph
+    following = lines[broken + 1].split(b";")[1].decode()
+    assert (et(following), LABEL, None) in graph
+    assert "12 establishments" in err  # the fixture's 13 but the broken one
+    code, err = run(capsys, "import", "finess", str(source), "-o", str(tmp_path / "s.nt"),
+                    "--strict")
+    assert code == 2 and f":{broken + 1}: unreadable CSV" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("registry", "source", "said"), [
+    ("rpps", RPPS, "expected {} (fields separated by '|', each line ending with '|')"),
+    ("mssante", MSSANTE, "expected {} (fields separated by '|')"),
+])
+def test_a_line_of_the_wrong_width_names_the_expected_columns(tmp_path, capsys, registry,
+                                                               source, said) -> None:
+    header, *rows = source.read_text(encoding="utf-8").split("\n")
+    columns = len(header.split("|")) - header.endswith("|")
+    short = "|".join(rows[0].split("|")[:5])
+    changed = tmp_path / source.name
+    changed.write_text("\n".join([header, *rows, short, ""]), encoding="utf-8")
+    _, err, _ = imported(capsys, tmp_path, registry, changed)
+    assert f"{source.name}:{len(rows) + 2}: 5 columns, {said.format(columns)}" in err
+
+
 def test_strict_stops_at_the_first_malformed_line(tmp_path, capsys) -> None:
     output = tmp_path / "out.nt"
     code, err = run(capsys, "import", "finess", str(FINESS), "-o", str(output), "--strict")

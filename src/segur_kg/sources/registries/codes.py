@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from segur_kg.common import paths
@@ -95,3 +96,25 @@ def triple(subject: str, predicate: str, obj: str) -> str:
 def term(name: str) -> str:
     """A term of the segur: vocabulary, as an N-Triples IRI."""
     return f"<{SEGUR}{name}>"
+
+
+def ends(predicate: str, found: dict[str, str]) -> dict[str, str]:
+    """code → the end of its triple (predicate, concept, full stop): a line's triples are then
+    its subject joined to ready-made endings."""
+    return {code: f" {predicate} <{concept}> .\n" for code, concept in found.items()}
+
+
+SUBJECT = "\0"  # stands for the subject in a Place's triples (no IRI holds it)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a record is (an establishment, an activity): its triples with SUBJECT standing for
+    the record, what to note or count as unknown for each record placed there, and the
+    concepts for the figures. Looked up once per distinct code."""
+
+    ends: str = ""
+    note: str = ""
+    unknown: str = ""
+    department: str | None = None
+    region: str | None = None

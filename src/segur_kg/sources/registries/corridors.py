@@ -107,7 +107,8 @@ def links(path: Path | None = None) -> list[CorridorLink]:
         raise SegurKgError(f"{shown}: cannot read the corridor table ({exc.strerror}); "
                            "restore it from the repository") from None
     except UnicodeDecodeError:
-        raise SegurKgError(f"{shown}: the corridor table is not UTF-8 text; save it as UTF-8") from None
+        raise SegurKgError(f"{shown}: the corridor table is not UTF-8 text; "
+                           "save it as UTF-8") from None
     rows = csv.reader(text.splitlines())
     header = next(rows, None)
     if header is None or tuple(header) != COLUMNS:
@@ -168,7 +169,8 @@ def ntriples(rows: list[CorridorLink]) -> str:
         said_en = (f"{system.what_en} “{link.label}” ({system.name}, code {link.code}) comes "
                    f"under the {_lower_first(name_en)} corridor")
         if link.is_reading:
-            label_fr, label_en = f"Lecture du graphe : {said_fr}", f"Reading of this graph: {said_en}"
+            label_fr = f"Lecture du graphe : {said_fr}"
+            label_en = f"Reading of this graph: {said_en}"
             note, source = SEGUR + "readingNote", READING_SOURCE
         else:
             label_fr, label_en = _upper_first(said_fr), _upper_first(said_en)

@@ -4,9 +4,9 @@ store and kept there as RDF Data Cube observations (graph FIGURES_GRAPH).
 Counting millions of activities and mailboxes by SPARQL joins takes the engine minutes per
 question, and reading them back from the store takes it minutes too; so the importers note each
 record as they read the files (Records), and Python counts them. A registry kept from an
-earlier import is read back from its graph (Records.read_graphs). Each question then reads a few
-hundred observations (queries/national/). The figures are the graph's own reading of the registries, not a source's:
-their dataset says so and names the imports they come from.
+earlier import is read back from its graph (Records.read_graphs). Each question then reads a
+few hundred observations (queries/national/). The figures are the graph's own reading of the
+registries, not a source's: their dataset says so and names the imports they come from.
 
 Each observation belongs to one qb:DataSet, one per kind of count, and carries its dimensions
 (segur:refRegion, segur:refProfession, ...) and its counts (segur:establishmentCount, ...). A

@@ -13,10 +13,9 @@ import csv
 import operator
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from segur_kg.sources.registries import geography
+from segur_kg.sources.registries import codes, geography
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, term, text, typed
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
@@ -54,7 +53,6 @@ P_DEPARTMENT, P_SIRET, P_OPENING = term("inDepartment"), term("siret"), term("op
 IS_ESTABLISHMENT = f" {RDF_TYPE} {term('HealthEstablishment')} .\n"
 IS_LEGAL_ENTITY = f" {RDF_TYPE} {term('LegalEntity')} .\n"
 FROM_SOURCE = f" {DCTERMS_SOURCE} <{DATASET}> .\n"
-SUBJECT = "\0"  # stands for the establishment in a place's triples (no IRI holds it)
 
 
 def establishment_iri(number: str) -> str:
@@ -78,9 +76,8 @@ class FinessReader:
         self.extract_date: str | None = None
         self._legal_entities: set[str] = set()
         self._categories = concepts("category")
-        self._category_ends = {code: f" {P_CATEGORY} <{concept}> .\n"
-                               for code, concept in self._categories.items()}
-        self._places: dict[str, Place] = {}
+        self._category_ends = codes.ends(P_CATEGORY, self._categories)
+        self._places: dict[str, codes.Place] = {}
         self._establishments = self._entities = self._geolocations = 0
         self._departments = concepts("department")
         self._regions = concepts("region")
@@ -94,31 +91,43 @@ class FinessReader:
                             quotechar='"', strict=False)
         read = 0
         try:
-            for fields in reader:
-                read += 1
-                kind = fields[0] if fields else ""
-                if kind == "structureet":
-                    out = self._establishment(reader.line_num, fields)
-                    if out:
-                        yield out
-                elif kind == "geolocalisation":
-                    if len(fields) != GEOLOCATION_FIELDS:
-                        self._malformed(reader.line_num, f"a geolocalisation line has "
-                                        f"{len(fields)} fields, expected {GEOLOCATION_FIELDS}")
-                    else:
-                        self._geolocations += 1
-                elif not fields:
-                    self.report.skip("empty")
-                elif kind == "finess" and reader.line_num == 1:
-                    match = COMMENT.match(";".join(fields))
-                    self.extract_date = match.group(1) if match else None
-                    self.report.notes["comment line"] += 1
-                else:
-                    self._malformed(reader.line_num, f"unknown line kind {kind[:40]!r} "
-                                    "(expected structureet or geolocalisation)")
+            while True:
+                try:
+                    for fields in reader:
+                        read += 1
+                        if fields and fields[0] == "structureet":
+                            out = self._establishment(reader.line_num, fields)
+                            if out:
+                                yield out
+                        else:
+                            self._other(reader.line_num, fields)
+                    break
+                except csv.Error as exc:  # the reader goes on with the next line
+                    read += 1
+                    self._malformed(reader.line_num, f"unreadable CSV ({exc}); a line break "
+                                    "or a quote inside a field must be within quotes")
         finally:
             self.report.lines_read += read
             self._count()
+
+    def _other(self, line: int, fields: list[str]) -> None:
+        """A record that is not an establishment: counted, noted or reported."""
+        kind = fields[0] if fields else ""
+        if kind == "geolocalisation":
+            if len(fields) != GEOLOCATION_FIELDS:
+                self._malformed(line, f"a geolocalisation line has {len(fields)} fields, "
+                                f"expected {GEOLOCATION_FIELDS}")
+            else:
+                self._geolocations += 1
+        elif not fields:
+            self.report.skip("empty")
+        elif kind == "finess" and line == 1:
+            match = COMMENT.match(";".join(fields))
+            self.extract_date = match.group(1) if match else None
+            self.report.notes["comment line"] += 1
+        else:
+            self._malformed(line, f"unknown line kind {kind[:40]!r} "
+                            "(expected structureet or geolocalisation)")
 
     def finish(self) -> Iterator[str]:
         return iter(())
@@ -149,7 +158,8 @@ class FinessReader:
                             "(9 characters: two for the département, then seven digits)")
             return ""
         subject = f"<{ESTABLISHMENT}{number}>"
-        out = f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n{subject}{FROM_SOURCE}"
+        out = (f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n"
+               f"{subject}{FROM_SOURCE}")
         if long_name or short_name:
             out += f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
         if long_name and short_name and short_name != long_name:
@@ -175,7 +185,7 @@ class FinessReader:
         else:
             out += subject + end
         if place.ends:
-            out += place.ends.replace(SUBJECT, subject)
+            out += place.ends.replace(codes.SUBJECT, subject)
         if phone:
             out += f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
         if SIRET.fullmatch(siret):
@@ -188,7 +198,7 @@ class FinessReader:
         self._establishments += 1
         return out
 
-    def _place(self, raw: str) -> Place:
+    def _place(self, raw: str) -> codes.Place:
         """An establishment's place from its FINESS département code; what it could not place
         is counted each time, the lookups are done once per distinct code."""
         place = self._places.get(raw)
@@ -200,31 +210,19 @@ class FinessReader:
             self.report.unknown("departement", place.unknown)
         return place
 
-    def _locate(self, raw: str) -> Place:
+    def _locate(self, raw: str) -> codes.Place:
         department = geography.department(raw)
         concept = self._departments.get(department) if department else None
         if concept is None:
-            return Place(unknown=raw or "(empty)")
-        ends = f"{SUBJECT} {P_DEPARTMENT} <{concept}> .\n"
+            return codes.Place(unknown=raw or "(empty)")
+        ends = f"{codes.SUBJECT} {P_DEPARTMENT} <{concept}> .\n"
         region = geography.region(department)  # type: ignore[arg-type]
         region_concept = self._regions.get(region) if region else None
         if region_concept is None:
-            return Place(ends, f"establishments outside the 18 regions (département {raw})",
+            return codes.Place(ends, f"establishments outside the 18 regions (département {raw})",
                          department=concept)
-        ends += f"{SUBJECT} {DCTERMS_SPATIAL} <{region_concept}> .\n"
-        return Place(ends, department=concept, region=region_concept)
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where an establishment is: its triples with SUBJECT standing for the establishment, what
-    to note or count as unknown for each line placed there, and the concepts for the figures."""
-
-    ends: str = ""
-    note: str = ""
-    unknown: str = ""
-    department: str | None = None
-    region: str | None = None
+        ends += f"{codes.SUBJECT} {DCTERMS_SPATIAL} <{region_concept}> .\n"
+        return codes.Place(ends, department=concept, region=region_concept)
 
 
 def _date(value: str) -> str | None:

@@ -13,14 +13,13 @@ why personal mailboxes are written at the end, once every address of a holder is
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterator
 from hashlib import blake2b
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from segur_kg.common.errors import SegurKgError
+from segur_kg.sources.registries import reading
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text, triple
 from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri, legal_entity_iri
 from segur_kg.sources.registries.reading import Source
@@ -51,7 +50,8 @@ ADDRESS_FORM = re.compile(r"[^@\s|]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 DATASET = f"{ID}dataset/mssante"
 ORG_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
 MAILBOX = f"{ID}mailbox/"
-P_ADDRESS, P_HOLDER, P_DOMAIN = term("mailboxAddress"), term("mailboxHolder"), term("operatorDomain")
+P_ADDRESS, P_HOLDER = term("mailboxAddress"), term("mailboxHolder")
+P_DOMAIN = term("operatorDomain")
 # Triple endings that do not depend on the line.
 IS_MAILBOX = f" {RDF_TYPE} {term('MssanteMailbox')} .\n"
 KIND_ENDS = {kind: f" {term('hasMailboxKind')} <{concept}> .\n" for kind, concept in KINDS.items()}
@@ -75,42 +75,9 @@ class MssanteReader:
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
-        lines = iter(source.lines)
-        try:
-            _, header_line = next(lines)
-        except StopIteration:
-            raise SegurKgError(f"{self.name}: the file is empty") from None
-        header = header_line.split("|")
-        missing = [name for name in REQUIRED if name not in header]
-        if missing:
-            raise SegurKgError(f"{self.name}:1: the header lacks the column(s) "
-                               f"{', '.join(repr(m) for m in missing)}; expected the header of "
-                               "Extraction_Correspondance_MSSante")
-        width = len(header)
-        # Only the columns used are picked and stripped; an optional one the header lacks
-        # reads the empty field appended to each line.
-        pick = operator.itemgetter(*(header.index(name) if name in header else width
-                                     for name in USED))
-        strip = str.strip
-        read = 0
-        try:
-            for number, line in lines:
-                read += 1
-                fields = line.split("|")
-                if len(fields) != width:
-                    if not line.strip():
-                        self.report.skip("empty")
-                        continue
-                    self.report.malformed(self.name, number,
-                                          f"{len(fields)} columns, expected {width} "
-                                          "(fields separated by '|')")
-                    continue
-                fields.append("")
-                out = self._mailbox(number, *map(strip, pick(fields)))
-                if out:
-                    yield out
-        finally:
-            self.report.lines_read += read
+        return reading.columns_by_name(source, self.report, required=REQUIRED, used=USED,
+                                       expected="Extraction_Correspondance_MSSante",
+                                       handle=self._mailbox)
 
     def _mailbox(self, number: int, kind: str, address: str, national: str,
                  structure_type: str, structure_id: str, type_pp: str, id_pp: str) -> str:

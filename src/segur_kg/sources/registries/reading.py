@@ -13,15 +13,28 @@ import itertools
 import operator
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from segur_kg.common.errors import SegurKgError
+from segur_kg.sources.registries.report import ImportReport
 
 SNIFF_BYTES = 1 << 20  # the encoding is decided on the first megabyte
+LATIN_1_FALLBACK = "segur-kg-latin-1"  # the decoding error handler of _lines
+
+
+def _as_latin_1(error: UnicodeError) -> tuple[str, int]:
+    """A byte the file's encoding cannot read, read as its Latin-1 character."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start:error.end].decode("latin-1"), error.end
+
+
+codecs.register_error(LATIN_1_FALLBACK, _as_latin_1)
+_WITHOUT_BREAK = operator.methodcaller("rstrip", "\r\n")
 
 
 @dataclass(frozen=True)
@@ -116,11 +129,52 @@ def _lines(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, str]]:
     return zip(itertools.count(1), map(_WITHOUT_BREAK, text))
 
 
-def _as_latin_1(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
-    return error.object[error.start:error.end].decode("latin-1"), error.end
 
-
-LATIN_1_FALLBACK = "segur-kg-latin-1"
-codecs.register_error(LATIN_1_FALLBACK, _as_latin_1)
-_WITHOUT_BREAK = operator.methodcaller("rstrip", "\r\n")
+def columns_by_name(source: Source, report: ImportReport, *, required: tuple[str, ...],
+                    used: tuple[str, ...], expected: str, handle: Callable[..., str],
+                    done: Callable[[], None] | None = None) -> Iterator[str]:
+    """What `handle` makes of each line of a `|`-separated file whose first line names the
+    columns: it is called with the line's number and its `used` columns, stripped, in that
+    order (an optional one the header lacks reads ""); it returns the line's triples, or "".
+    A line of the wrong width is reported malformed, an empty line skipped; at the end, even
+    an early one, the lines read are counted and `done` is called. One Python step per line:
+    the millions of lines of the Annuaire Santé go through it."""
+    lines = iter(source.lines)
+    try:
+        _, header_line = next(lines)
+    except StopIteration:
+        raise SegurKgError(f"{source.name}: the file is empty") from None
+    header = header_line.split("|")
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise SegurKgError(f"{source.name}:1: the header lacks the column(s) "
+                           f"{', '.join(repr(m) for m in missing)}; expected the header of "
+                           f"{expected}")
+    width = len(header)
+    trailing = header[-1] == ""  # each line ends with a '|' too: one more, empty field
+    pick = operator.itemgetter(*(header.index(name) if name in header else width
+                                 for name in used))
+    strip = str.strip
+    read = 0
+    try:
+        for number, line in lines:
+            read += 1
+            fields = line.split("|")
+            if len(fields) != width:
+                if not line.strip():
+                    report.skip("empty")
+                    continue
+                given = len(fields) - (trailing and line.endswith("|"))
+                report.malformed(source.name, number,
+                                 f"{given} columns, expected "
+                                 f"{width - trailing} (fields separated by '|'"
+                                 + (", each line ending with '|')" if trailing else ")"))
+                continue
+            fields.append("")
+            out = handle(number, *map(strip, pick(fields)))
+            if out:
+                yield out
+    finally:
+        report.lines_read += read
+        if done is not None:
+            done()

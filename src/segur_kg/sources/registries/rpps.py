@@ -13,17 +13,14 @@ never written; names only with `include_personal_data`.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from hashlib import sha1
 from typing import TYPE_CHECKING
 
-from segur_kg.common.errors import SegurKgError
-from segur_kg.sources.registries import geography
+from segur_kg.sources.registries import codes, geography, reading
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, iri, term, text, triple
-from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri
+from segur_kg.sources.registries.finess import ESTABLISHMENT, FINESS_NUMBER
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
 
@@ -74,12 +71,11 @@ P_PROFESSION, P_CATEGORY = term("hasProfession"), term("professionalCategory")
 P_ACTIVITY, P_MODE, P_SECTOR = term("hasActivity"), term("exerciseMode"), term("activitySector")
 P_SITE, P_PRACTISES, P_DEPARTMENT = term("atSite"), term("practisesAt"), term("inDepartment")
 SOURCE = iri(DATASET)
-PROFESSIONAL, ESTABLISHMENT = f"{ID}professional/", establishment_iri("")
+PROFESSIONAL = f"{ID}professional/"
 # Triple endings that do not depend on the line.
 IS_PROFESSIONAL = f" {P_TYPE} {C_PROFESSIONAL} .\n"
 IS_ACTIVITY = f" {P_TYPE} {C_ACTIVITY} .\n"
 FROM_SOURCE = f" {P_SOURCE} {SOURCE} .\n"
-SUBJECT = "\0"  # stands for the activity in a place's triples (no IRI holds it)
 
 
 class RppsReader:
@@ -93,54 +89,23 @@ class RppsReader:
         self.report = report
         self.personal = include_personal_data
         self._professions = concepts("profession")
-        self._profession_ends = _ends(P_PROFESSION, self._professions)
-        self._category_ends = _ends(P_CATEGORY, concepts("professional_category"))
-        self._mode_ends = _ends(P_MODE, concepts("exercise_mode"))
-        self._sector_ends = _ends(P_SECTOR, concepts("sector"))
-        self._id_type_ends = _ends(P_ID_TYPE, concepts("person_id_type"))
+        self._profession_ends = codes.ends(P_PROFESSION, self._professions)
+        self._category_ends = codes.ends(P_CATEGORY, concepts("professional_category"))
+        self._mode_ends = codes.ends(P_MODE, concepts("exercise_mode"))
+        self._sector_ends = codes.ends(P_SECTOR, concepts("sector"))
+        self._id_type_ends = codes.ends(P_ID_TYPE, concepts("person_id_type"))
         self._departments = concepts("department")
         self._regions = concepts("region")
-        self._places: dict[tuple[str, str, str], Place] = {}
+        self._places: dict[tuple[str, str, str], codes.Place] = {}
         self._seen: dict[str, str] = {}  # national id → profession code written
         self.records: Records | None = None  # where an import into a store notes each activity
         self._activities = self._professionals = self._at_sites = 0
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
-        lines = iter(source.lines)
-        try:
-            _, header_line = next(lines)
-        except StopIteration:
-            raise SegurKgError(f"{self.name}: the file is empty") from None
-        header = header_line.split("|")
-        missing = [name for name in REQUIRED if name not in header]
-        if missing:
-            raise SegurKgError(f"{self.name}:1: the header lacks the column(s) "
-                               f"{', '.join(repr(m) for m in missing)}; expected the header of "
-                               "PS_LibreAcces_Personne_activite")
-        width = len(header)
-        # An optional column the header lacks reads the empty field appended to each line.
-        pick = operator.itemgetter(*(header.index(name) if name in header else width
-                                     for name in USED))
-        strip = str.strip
-        read = 0
-        try:
-            for number, line in lines:
-                read += 1
-                fields = line.split("|")
-                if len(fields) != width:
-                    if not line.strip():
-                        self.report.skip("empty")
-                        continue
-                    self.report.malformed(self.name, number,
-                                          f"{len(fields) - 1} columns, expected {width - 1} "
-                                          "(fields separated by '|', each line ending with '|')")
-                    continue
-                fields.append("")
-                yield self._activity(number, *map(strip, pick(fields)))
-        finally:
-            self.report.lines_read += read
-            self._count()
+        return reading.columns_by_name(source, self.report, required=REQUIRED, used=USED,
+                                       expected="PS_LibreAcces_Personne_activite",
+                                       handle=self._activity, done=self._count)
 
     def finish(self) -> Iterator[str]:
         return iter(())
@@ -202,7 +167,7 @@ class RppsReader:
                 self.report.unknown(FINESS_SITE, site)
         place = self._place(country, department, postal_code)
         if place.ends:
-            out += place.ends.replace(SUBJECT, activity)
+            out += place.ends.replace(codes.SUBJECT, activity)
         self._activities += 1
         if self.records is not None:
             self.records.add_activity(person_iri, self._professions.get(profession),
@@ -221,7 +186,7 @@ class RppsReader:
             return ""
         return subject + end
 
-    def _place(self, country: str, raw: str, postal_code: str) -> Place:
+    def _place(self, country: str, raw: str, postal_code: str) -> codes.Place:
         """An activity's place; what it could not place is counted each time, the lookups are
         done once per distinct value."""
         key = (country, raw, "" if raw else postal_code)
@@ -234,40 +199,23 @@ class RppsReader:
             self.report.unknown(DEPARTMENT, place.unknown)
         return place
 
-    def _locate(self, country: str, raw: str, postal_code: str) -> Place:
+    def _locate(self, country: str, raw: str, postal_code: str) -> codes.Place:
         if country not in FRANCE:
-            return Place(note="activities abroad (no département)")
+            return codes.Place(note="activities abroad (no département)")
         department = geography.department(raw) if raw else _from_postal_code(postal_code)
         concept = self._departments.get(department) if department else None
         if concept is None:
             if raw or postal_code:
-                return Place(unknown=raw or f"(postal code {postal_code})")
-            return Place(note="activities without a place")
-        ends = f"{SUBJECT} {P_DEPARTMENT} <{concept}> .\n"
+                return codes.Place(unknown=raw or f"(postal code {postal_code})")
+            return codes.Place(note="activities without a place")
+        ends = f"{codes.SUBJECT} {P_DEPARTMENT} <{concept}> .\n"
         region = geography.region(department)  # type: ignore[arg-type]
         if region and region in self._regions:
             note = "" if raw else "départements read from the postal code"
-            ends += f"{SUBJECT} {P_SPATIAL} <{self._regions[region]}> .\n"
-            return Place(ends, note, department=concept, region=self._regions[region])
-        return Place(ends, f"activities outside the 18 regions (département {department})",
+            ends += f"{codes.SUBJECT} {P_SPATIAL} <{self._regions[region]}> .\n"
+            return codes.Place(ends, note, department=concept, region=self._regions[region])
+        return codes.Place(ends, f"activities outside the 18 regions (département {department})",
                      department=concept)
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where an activity is: its triples with SUBJECT standing for the activity, what to note
-    or count as unknown for each line placed there, and the concepts for the figures."""
-
-    ends: str = ""
-    note: str = ""
-    unknown: str = ""
-    department: str | None = None
-    region: str | None = None
-
-
-def _ends(predicate: str, found: dict[str, str]) -> dict[str, str]:
-    """code → the end of its triple: predicate, concept, full stop."""
-    return {code: f" {predicate} <{concept}> .\n" for code, concept in found.items()}
 
 
 def _from_postal_code(postal_code: str) -> str | None:
