@@ -7,7 +7,6 @@ import io
 import json
 from typing import TYPE_CHECKING
 
-from segur_kg.common import reused_terms
 from segur_kg.common.labels import label
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ def shown_label(graph: Graph, iri: Node, lang: str) -> str:
     from another vocabulary, which has no label in the graph, by its name."""
     shown = label(graph, iri, lang)
     if shown == _curie(graph, iri):
+        from segur_kg.common import reused_terms  # imports rdflib: not at `segur-kg` start
+
         return reused_terms.name(iri, lang) or shown
     return shown
 

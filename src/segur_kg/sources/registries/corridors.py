@@ -192,23 +192,28 @@ def _codes(kind: str) -> frozenset[str]:
 
 @functools.cache
 def _corridors() -> dict[str, tuple[str, str]]:
-    """Last segment of each corridor IRI → its French and English labels."""
-    from rdflib import RDF as RDF_NS
-    from rdflib import RDFS, Graph, URIRef
+    """Last segment of each corridor IRI → its French and English labels (read with the
+    engine's parser: an import needs no rdflib)."""
+    from pyoxigraph import RdfFormat, parse
 
     path = paths.data_dir() / "corridors.ttl"
-    graph = Graph()
     try:
-        graph.parse(path, format="turtle")
+        with path.open("rb") as stream:
+            triples = list(parse(stream, format=RdfFormat.TURTLE))
     except (OSError, SyntaxError, ValueError) as exc:
         raise SegurKgError(f"{paths.display(path)}: cannot read the corridors "
                            f"({type(exc).__name__}); restore it from the repository") from None
-    found = {}
-    for corridor in graph.subjects(RDF_NS.type, URIRef(SEGUR + "Corridor")):
-        if str(corridor).startswith(CORRIDOR):
-            names = {label.language: str(label) for label in graph.objects(corridor, RDFS.label)}
-            found[str(corridor)[len(CORRIDOR):]] = (names.get("fr", ""), names.get("en", ""))
-    return found
+    kinds = {t.subject.value for t in triples
+             if t.predicate.value == f"{RDF}type" and t.object.value == SEGUR + "Corridor"}
+    found: dict[str, dict[str, str]] = {name[len(CORRIDOR):]: {} for name in kinds
+                                        if name.startswith(CORRIDOR)}
+    for t in triples:
+        name = t.subject.value
+        if name in kinds and name.startswith(CORRIDOR) and t.predicate.value == RDFS_LABEL:
+            found[name[len(CORRIDOR):]][getattr(t.object, "language", None) or ""] = (
+                t.object.value)
+    return {key: (names.get("fr", ""), names.get("en", ""))
+            for key, names in found.items()}
 
 
 def _lower_first(text: str) -> str:
