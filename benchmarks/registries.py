@@ -12,7 +12,8 @@ FINESS lines, 2,000,000 RPPS lines, 540,000 MSSanté lines), it measures:
   `segur-kg import auto FINESS RPPS MSSANTE --store oxigraph:P` (the three files in one import):
   total seconds (target ≤ 6 minutes), peak RSS per step; beside it, the engine alone: pyoxigraph's
   bulk_load of the N-Triples the three imports wrote (-o) into their named graphs of a fresh
-  store, the floor that loading into named graphs puts under any import;
+  store (lenient, as the import loads its own files), the floor that loading into named graphs
+  puts under any import;
 - every national question (queries/national/*.rq) on that store, through the Store API in one
   child process that opens the store once (its start and the opening are not counted): median of
   --repeat runs per question, then the median over the questions (target ≤ 1 s) and the
@@ -381,14 +382,15 @@ def void_counts(folder: str) -> int:
 
 
 def engine_load(store: str, files: list[str]) -> int:
-    """pyoxigraph alone: each N-Triples file into its named graph of a fresh store."""
+    """pyoxigraph alone: each N-Triples file into its named graph of a fresh store, with the
+    option the import loads its own files with (lenient: no second check of each IRI)."""
     from pyoxigraph import NamedNode, RdfFormat, Store
 
     opened = Store(store)
     for path in files:
         opened.bulk_load(path=path, format=RdfFormat.N_TRIPLES,
                          to_graph=NamedNode(f"https://w3id.org/segur/graph/source/"
-                                            f"{Path(path).stem}"))
+                                            f"{Path(path).stem}"), lenient=True)
     opened.flush()
     return 0
 
@@ -551,7 +553,8 @@ def store_table(results: dict[str, Any]) -> list[str]:
     engine = steps.get(ENGINE_STEP)
     if engine is not None:
         lines.append(f"| the engine alone: `bulk_load` of the imports' N-Triples into their "
-                     f"named graphs | {show_s(engine)} | {show_mb(engine)} |")
+                     f"named graphs (lenient, as the import loads them) | {show_s(engine)} | "
+                     f"{show_mb(engine)} |")
     lines += ["", f"Target: total ≤ {END_TO_END_TARGET_S / 60:g} minutes — "
               f"{verdict(None if total is None else total <= END_TO_END_TARGET_S)}"
               + (f"; ×{total / engine['s']:.2f} the engine alone"

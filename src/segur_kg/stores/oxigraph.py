@@ -270,16 +270,21 @@ class OxigraphStore(Store):
 
         def fill(store: Any) -> None:
             new = _Loader(store)
-            try:
-                for name, path in graphs:
-                    new.load(name, path)
-                new.wait()
-            except BaseException:
-                new.wait(raising=False)  # what stopped the files is the error to show
-                raise
-            dropped.update(new.names)
             old = Oxigraph.read_only(str(self.path))
             try:
+                figures = None
+                try:
+                    for name, path in graphs:
+                        new.load(name, path)
+                    if derive is not None and not _kept_sources(old, new.names):
+                        # Nothing to read back from the store: the figures come from what
+                        # the import noted, worked out while the engine loads the last file.
+                        figures = _derive_figures(store, derive, [])
+                    new.wait()
+                except BaseException:
+                    new.wait(raising=False)  # what stopped the files is the error to show
+                    raise
+                dropped.update(new.names)
                 kept = [DefaultGraph(), *(graph for graph in old.named_graphs()
                                           if graph.value not in dropped)]
                 for graph in kept:
@@ -288,11 +293,13 @@ class OxigraphStore(Store):
                 del old
                 gc.collect()
             if derive is not None:
-                # The figures read the registry graphs kept from earlier imports only.
-                earlier = [graph for graph in _source_graphs(store)
-                           if graph.value not in new.names and graph.value != FIGURES_GRAPH]
-                _bulk_load(store, loading.Chunk(_derive_figures(store, derive, earlier), "nt",
-                                                "figures", 1), NamedNode(FIGURES_GRAPH))
+                if figures is None:
+                    # The figures read the registry graphs kept from earlier imports only.
+                    earlier = [graph for graph in _source_graphs(store)
+                               if graph.value not in new.names and graph.value != FIGURES_GRAPH]
+                    figures = _derive_figures(store, derive, earlier)
+                _bulk_load(store, loading.Chunk(figures, "nt", "figures", 1),
+                           NamedNode(FIGURES_GRAPH))
             _keep_counts(store)
 
         self._rebuild(fill)
@@ -383,8 +390,10 @@ class _Loader:
         from pyoxigraph import NamedNode, RdfFormat
 
         try:
+            # Lenient: the files are the import's own, whose IRIs it builds from checked codes
+            # and percent-encoded addresses; the engine then skips checking each IRI again.
             self.store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES,
-                                 to_graph=NamedNode(name))
+                                 to_graph=NamedNode(name), lenient=True)
         except SyntaxError as exc:
             self.error = SegurKgError(f"{name}: the import wrote triples Oxigraph cannot "
                                       f"read ({one_line(exc)})")
@@ -400,7 +409,8 @@ def _copy_graph(old: Any, new: Any, graph: Any, folder: Path) -> None:
 
     with tempfile.NamedTemporaryFile(dir=folder, prefix=".segur-kg-copy-", suffix=".nt") as tmp:
         old.dump(output=tmp.name, format=RdfFormat.N_TRIPLES, from_graph=graph)
-        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=graph)
+        # Lenient: the engine wrote the file itself.
+        new.bulk_load(path=tmp.name, format=RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
 
 
 def _bulk_load(store: Any, chunk: loading.Chunk, graph: Any = None) -> None:
@@ -440,6 +450,12 @@ def _derive_figures(store: Any, derive: Derive, sources: list[Any]) -> bytes:
             yield tuple(None if value is None else value.value for value in solution)
 
     return derive(select, [graph.value for graph in sources]).encode("utf-8")
+
+
+def _kept_sources(old: Any, replaced: set[str]) -> list[str]:
+    """The registry graphs of the store `old` that an import replacing `replaced` keeps."""
+    return [graph.value for graph in _source_graphs(old)
+            if graph.value not in replaced and graph.value != FIGURES_GRAPH]
 
 
 def _source_graphs(store: Any) -> list[Any]:
