@@ -19,6 +19,7 @@ a test runs against the figures on the fixtures and on a synthetic set.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -93,13 +94,16 @@ class Observation:
 
 
 class Establishment:
+    """What the figures need of one establishment; tuples (each value once) rather than
+    sets, which take four times the memory for the one value most hold."""
+
     __slots__ = ("categories", "regions", "departments", "entities")
 
     def __init__(self) -> None:
-        self.categories: set[str] = set()
-        self.regions: set[str] = set()
-        self.departments: set[str] = set()
-        self.entities: set[str] = set()
+        self.categories: tuple[str, ...] = ()
+        self.regions: tuple[str, ...] = ()
+        self.departments: tuple[str, ...] = ()
+        self.entities: tuple[str, ...] = ()
 
 
 class Person:
@@ -119,12 +123,19 @@ class Person:
 
 
 class Mailbox:
+    """What the figures need of one mailbox (half a million of them): tuples, as above."""
+
     __slots__ = ("kinds", "domains", "holders")
 
     def __init__(self) -> None:
-        self.kinds: set[str] = set()
-        self.domains: set[str] = set()
-        self.holders: set[str] = set()
+        self.kinds: tuple[str, ...] = ()
+        self.domains: tuple[str, ...] = ()
+        self.holders: tuple[str, ...] = ()
+
+
+def _with(values: tuple[str, ...], value: str | None) -> tuple[str, ...]:
+    """`values` and `value`, each once (None adds nothing)."""
+    return values if value is None or value in values else (*values, value)
 
 
 @dataclass
@@ -150,10 +161,10 @@ class Records:
         record = self.establishments.get(iri)
         if record is None:
             record = self.establishments[iri] = Establishment()
-        for value, target in ((category, record.categories), (region, record.regions),
-                              (department, record.departments), (entity, record.entities)):
-            if value is not None:
-                target.add(value)
+        record.categories = _with(record.categories, category)
+        record.regions = _with(record.regions, region)
+        record.departments = _with(record.departments, department)
+        record.entities = _with(record.entities, entity)
 
     def add_activity(self, person: str, profession: str | None, activity: str,
                      region: str | None, department: str | None) -> None:
@@ -171,10 +182,9 @@ class Records:
         record = self.mailboxes.get(iri)
         if record is None:
             record = self.mailboxes[iri] = Mailbox()
-        record.kinds.add(kind)
-        record.domains.add(domain)
-        if holder is not None:
-            record.holders.add(holder)
+        record.kinds = _with(record.kinds, kind)
+        record.domains = _with(record.domains, sys.intern(domain))  # a few hundred domains
+        record.holders = _with(record.holders, holder)
 
     def settle(self) -> None:
         """Each person's activity lines, merged by activity as the graph merges them, turned
@@ -472,7 +482,7 @@ def overseas(records: Records) -> Iterator[Observation]:
     overseas_codes = _overseas_departments()
 
     def places(record: Establishment) -> Iterator[tuple[str, str | None]]:
-        for department in record.departments & overseas_codes:
+        for department in overseas_codes.intersection(record.departments):
             for region in record.regions or {None}:
                 yield department, region
 
