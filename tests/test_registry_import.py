@@ -112,6 +112,56 @@ def test_finess_provenance_and_same_bytes_twice(tmp_path, capsys, finess_nt) -> 
     assert again == first
 
 
+@pytest.mark.parametrize(("registry", "source"), [("finess", FINESS), ("rpps", RPPS),
+                                                  ("mssante", MSSANTE)])
+def test_the_triples_counted_are_those_of_the_graph(tmp_path, capsys, registry, source) -> None:
+    """The summary's "triples written" and the dataset's void:triples both count every triple
+    of the registry's graph, its description included."""
+    output = tmp_path / "out.nq"
+    code, err = run(capsys, "import", registry, str(source), "-o", str(output))
+    assert code == 0, err
+    dataset = Dataset()
+    dataset.parse(data=output.read_bytes(), format="nquads")
+    graph = dataset.graph(URIRef(f"https://w3id.org/segur/graph/source/{registry}"))
+    stated = graph.value(URIRef(f"{ID}dataset/{registry}"), URIRef(VOID + "triples"))
+    assert int(stated) == len(graph) > 0
+    assert f", {len(graph):,} triples written" in err
+
+
+def test_the_summary_gives_the_extract_date_or_where_it_comes_from(tmp_path, capsys) -> None:
+    _, err, _ = imported(capsys, tmp_path, "finess", FINESS)
+    assert "  extract date: 2026-11-01\n" in err  # from the comment line
+    _, err, _ = imported(capsys, tmp_path, "rpps", RPPS)
+    assert ("  extract date: unknown (the file's name as downloaded gives it: "
+            "..._YYYYMMDDhhmm.txt)") in err
+    dated = tmp_path / "PS_LibreAcces_Personne_activite_202610150930.txt"
+    dated.write_bytes(RPPS.read_bytes())
+    graph, err, _ = imported(capsys, tmp_path, "rpps", dated)
+    assert "  extract date: 2026-10-15\n" in err
+    assert str(graph.value(URIRef(f"{ID}dataset/rpps"), URIRef(DCTERMS + "issued"))) == (
+        "2026-10-15")
+
+
+def test_a_corsican_postal_code_is_noted_not_counted_as_an_unknown_code(tmp_path,
+                                                                         capsys) -> None:
+    """With no département, a postal code 20xxx is Corse-du-Sud (2A) or Haute-Corse (2B): the
+    activity is left without one and noted, not reported as an unknown code."""
+    activities = tmp_path / "activities.txt"
+    assert main(["synth", "--format", "rpps", "--rows", "5000", "--finess-rows", "1000",
+                 "--seed", "1", "-o", str(activities)]) == 0
+    lines = activities.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("|")
+    department = header.index("Code Département (structure)")
+    postal = header.index("Code postal (coord. structure)")
+    corsican = [line for line in lines[1:] if not line.split("|")[department]
+                and line.split("|")[postal].startswith("20")]
+    assert corsican  # the seed gives some
+    _, err, _ = imported(capsys, tmp_path, "rpps", activities)
+    assert ("activities without a département whose Corsican postal code (20xxx) does not "
+            f"tell 2A from 2B: {len(corsican)}") in err
+    assert "(postal code 20" not in err
+
+
 def test_finess_in_utf8_reads_the_same_labels(tmp_path, capsys, finess_nt) -> None:
     graph, _, _ = imported(capsys, tmp_path, "finess", FINESS_UTF8)
     latin1, _ = finess_nt
@@ -250,6 +300,12 @@ def test_bad_arguments_are_one_line_errors(tmp_path, capsys) -> None:
     empty.write_bytes(b"")
     code, err = run(capsys, "import", "mssante", str(empty), "-o", str(tmp_path / "out.nt"))
     assert code == 2 and "empty" in err
+    # The same file twice, under two names: refused before anything is read or written.
+    code, err = run(capsys, "import", "auto", str(FINESS), str(RPPS),
+                    str(FINESS.parent / ".." / FINESS.parent.name / FINESS.name),
+                    "-o", str(tmp_path / "twice.nt"))
+    assert code == 2 and "given twice" in err and "Traceback" not in err
+    assert not (tmp_path / "twice.nt").exists()
 
 
 # --- into an Oxigraph store -------------------------------------------------------------------

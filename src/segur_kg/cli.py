@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         "from its first line, and all are imported in one go. Into a store, each registry is a "
         "named graph that a newer import replaces; into a file, N-Triples (.nt) or N-Quads "
         "(.nq).")
-    importing.add_argument("registry", choices=(*registries, "auto"))
+    importing.add_argument("registry", choices=(*registries, "auto"), type=str.lower)
     importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importing.add_argument("-o", "--output", type=Path, metavar="OUT.nt|OUT.nq",
                            help="write the triples to this file (atomically)")
@@ -202,16 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", metavar="S", help="random seed (default 0); same seed, same bytes")
     synth.add_argument("-o", "--output", type=Path, metavar="FILE.nt",
                        help="the file to write (atomically)")
-    synth.add_argument("--format", choices=registries, dest="registry",
+    synth.add_argument("--format", choices=registries, dest="registry", type=str.lower,
                        help="write a file in this registry's official format instead, with "
                        "fictional people; the same --seed cross-references the three files")
-    synth.add_argument("--rows", metavar="N", help="with --format: lines to write")
+    synth.add_argument("--rows", metavar="N",
+                       help="with --format: records to write (FINESS: establishments, each "
+                       "with its geolocation line; RPPS: activity lines; MSSanté: mailbox "
+                       "lines)")
     synth.add_argument("--finess-rows", metavar="N",
-                       help="with --format rpps or mssante: lines of the FINESS file to point "
-                       "to (default: the national ratio)")
+                       help="with --format rpps or mssante: establishments of the FINESS file "
+                       "to point to (default: the national ratio)")
     synth.add_argument("--rpps-rows", metavar="N",
-                       help="with --format mssante: lines of the RPPS file to point to "
-                       "(default: the national ratio)")
+                       help="with --format mssante: activity lines of the RPPS file to point "
+                       "to (default: the national ratio)")
     examples = commands.add_parser(
         "examples", help="copy the example files of the README's tour into a folder")
     examples.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",

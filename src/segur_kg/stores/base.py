@@ -131,7 +131,10 @@ class Store:
         Each (graph, file) is taken from `graphs` when the store is ready for it: the file may
         be written then."""
         raise SegurKgError(f"the {self.name} store cannot take imports; import into an "
-                           "oxigraph:PATH store, or into a file with -o FILE.nt and load it")
+                           "oxigraph:PATH store, which also counts the national figures the "
+                           "national questions read (a file written with -o FILE.nq and "
+                           "loaded elsewhere has no figures: there, ask the questions of "
+                           "queries/national/by-records/)")
 
     def infer(self) -> int:
         """Compute the closure graph from the asserted triples; returns its size."""

@@ -108,6 +108,7 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
         raise SegurKgError(f"unknown registry {registry!r}; use finess, rpps, mssante or auto")
     if not files:
         raise SegurKgError(f"give the {registry} file(s) to import")
+    _refuse_repeats(files)
     if (output is None) == (store is None):
         raise SegurKgError("give either -o FILE.nt|FILE.nq or --store STORE")
     groups = recognise(files) if registry == "auto" else {registry: files}
@@ -150,6 +151,20 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
     with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
         store.replace_graphs(written(Path(folder)), derive=derive)
     return list(reports.values())
+
+
+def _refuse_repeats(files: list[Path]) -> None:
+    """A file given twice would be read twice: its records counted twice, its triples
+    written twice."""
+    seen: dict[Path, Path] = {}
+    for path in files:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):
+            continue  # reported when the file is read
+        if key in seen:
+            raise SegurKgError(f"{path}: given twice (as {seen[key]} too); give each file once")
+        seen[key] = path
 
 
 def _size(files: list[Path]) -> int:
@@ -222,7 +237,11 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
             if len(pending) == BATCH:
                 flush()
         flush()
-        pending.append(provenance(kind, names, dates, report))
+        report.extract_date = max(dates) if dates else None
+        # void:triples counts the graph's every triple, the provenance's own included: their
+        # number does not depend on the count they state.
+        own = provenance(kind, names, dates, report).count("\n")
+        pending.append(provenance(kind, names, dates, report, own))
         flush()
 
 
@@ -302,7 +321,10 @@ def _date_in_name(name: str) -> str | None:
     return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else None
 
 
-def provenance(kind: Kind, names: list[str], dates: list[str], report: ImportReport) -> str:
+def provenance(kind: Kind, names: list[str], dates: list[str], report: ImportReport,
+               own: int = 0) -> str:
+    """The dataset's description; `own`: the number of its triples, counted in void:triples
+    with those written before."""
     dataset = iri(f"{ID}dataset/{kind.registry.key}")
     out = [
         triple(dataset, RDF_TYPE, iri(f"{VOID}Dataset")),
@@ -315,7 +337,7 @@ def provenance(kind: Kind, names: list[str], dates: list[str], report: ImportRep
         triple(dataset, codes.term("linesRead"), typed(str(report.lines_read), "integer")),
         triple(dataset, codes.term("linesSkipped"),
                typed(str(sum(report.skipped.values())), "integer")),
-        triple(dataset, iri(f"{VOID}triples"), typed(str(report.triples), "integer")),
+        triple(dataset, iri(f"{VOID}triples"), typed(str(report.triples + own), "integer")),
         triple(iri(BASE_DATASET), iri(f"{VOID}subset"), dataset),
     ]
     out += [triple(dataset, codes.term("fileName"), text(name)) for name in sorted(set(names))]

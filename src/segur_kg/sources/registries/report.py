@@ -23,6 +23,7 @@ class ImportReport:
     problems: list[str] = field(default_factory=list)  # "file:line: what", the first ones
     notes: Counter[str] = field(default_factory=Counter)  # what was read but not imported, why
     triples: int = 0
+    extract_date: str | None = None  # of the newest file read (its comment line or its name)
 
     def malformed(self, where: str, line: int, what: str) -> None:
         """A line that cannot be read: stop under --strict, else count it and go on."""
@@ -44,6 +45,9 @@ class ImportReport:
     def summary(self) -> str:
         lines = [f"{self.registry}: {self.lines_read:,} lines read, "
                  f"{sum(self.skipped.values()):,} skipped, {self.triples:,} triples written"]
+        where = ("the extract's comment line gives it" if self.registry == "finess" else
+                 "the file's name as downloaded gives it: ..._YYYYMMDDhhmm.txt")
+        lines.append(f"  extract date: {self.extract_date or f'unknown ({where})'}")
         if self.resources:
             lines.append("  written: " + ", ".join(
                 f"{count:,} {kind}" for kind, count in sorted(self.resources.items())))

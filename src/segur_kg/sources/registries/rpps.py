@@ -46,6 +46,7 @@ SKILL = "Code savoir-faire"
 REQUIRED = (TYPE, ID_PP, NATIONAL_ID, PROFESSION, CATEGORY, MODE, FINESS_SITE, DEPARTMENT,
             POSTAL_CODE, SECTOR, FAMILY_NAME, GIVEN_NAME)
 NATIONAL_ID_FORM = re.compile(r"[0-9][0-9A-Z]{8,11}")
+CORSICA = re.compile(r"20[0-9]{3}")  # the postal codes of both Corsican départements
 FRANCE = {"", "99100"}  # the INSEE country code of France, or nothing
 DATASET = f"{ID}dataset/rpps"
 DCTERMS_SPATIAL = "<http://purl.org/dc/terms/spatial>"
@@ -204,6 +205,9 @@ class RppsReader:
             return codes.Place(note="activities abroad (no département)")
         department = geography.department(raw) if raw else _from_postal_code(postal_code)
         concept = self._departments.get(department) if department else None
+        if concept is None and not raw and CORSICA.fullmatch(postal_code):
+            return codes.Place(note="activities without a département whose Corsican postal "
+                                    "code (20xxx) does not tell 2A from 2B")
         if concept is None:
             if raw or postal_code:
                 return codes.Place(unknown=raw or f"(postal code {postal_code})")
