@@ -278,6 +278,29 @@ def test_national_questions_are_named_and_listed_apart() -> None:
     assert catalog.resolve("national/overseas-coverage.rq").name == "national/overseas-coverage"
 
 
+def _table(*args: str) -> str:
+    with command_output() as buffer:
+        assert main(["query", *args]) == 0
+    return buffer.getvalue().decode("utf-8")
+
+
+def test_an_empty_table_says_why_when_it_can_tell(store: str, tmp_path: Path) -> None:
+    """A national question on a graph without the figures, or a name the graph does not
+    write (no accent), gives an empty table with a line that says so; CSV stays plain."""
+    without = _table("national/ehpad-per-ars")  # the graph of the files: no figures
+    assert "(0 rows)\n(no national figures here: an import into a store counts them" in without
+    unaccented = _table("national/professionals-by-profession-region", "--store", store,
+                        "--param", "region=Ile-de-France")
+    assert unaccented.endswith("(0 rows)\n(nothing for region='Ile-de-France': check the "
+                               "value; a name is matched as the graph writes it, accents "
+                               "included)\n")
+    accented = _table("national/professionals-by-profession-region", "--store", store,
+                      "--param", "region=Île-de-France")
+    assert "(0 rows)" not in accented and "nothing for" not in accented
+    plain = answer(store, "professionals-by-profession-region", "region=Ile-de-France")
+    assert plain.splitlines() == [plain.splitlines()[0]]  # the header only
+
+
 # --- figures checked by hand against the fixture lines ---------------------------------------
 
 

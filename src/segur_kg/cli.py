@@ -363,7 +363,8 @@ def _query(args: argparse.Namespace) -> int:
     from segur_kg.querying import confinement, formatting, sparql
     from segur_kg.stores import is_remote
 
-    bindings = sparql.bind_params(named, _pairs(args.param), args.lang)
+    given = _pairs(args.param)
+    bindings = sparql.bind_params(named, given, args.lang)
 
     def answer() -> bytes:
         # Checked in the confined process too: the check itself reads untrusted text. The text
@@ -374,13 +375,41 @@ def _query(args: argparse.Namespace) -> int:
             shown = [term for row in result.rows for term in row]
             labels = store.labels(shown, args.infer) if not args.iris \
                 and args.format != "json" else None
-        return formatting.render(result, args.format, labels, args.lang, args.iris).encode()
+            text = formatting.render(result, args.format, labels, args.lang, args.iris)
+            if args.format == "table" and result.kind == "SELECT" and not result.rows:
+                text += _why_empty(kg, named.name, {key: term for key, term in bindings.items()
+                                                    if key in given})
+        return text.encode()
 
     # Evaluated in a child process with no network, a memory ceiling and a time limit; only a
     # remote endpoint needs the network, to receive the query.
     _write_bytes(confinement.run(answer, timeout=args.timeout or None,
                                  max_memory=args.max_memory, network=is_remote(args.store)))
     return EXIT_OK
+
+
+def _why_empty(kg, name: str, given: dict) -> str:  # noqa: ANN001
+    """A line under an empty table when its likely cause can be told: a national question on a
+    store without the figures an import counts, or a name the user gave as a parameter
+    (matched letter for letter, accents included)."""
+    from rdflib import Literal
+
+    from segur_kg.querying import sparql
+    from segur_kg.stores.base import FIGURES_GRAPH
+
+    if name.startswith("national/") and not name.startswith("national/by-records/"):
+        ask = f"ASK {{ GRAPH <{FIGURES_GRAPH}> {{ ?s ?p ?o }} }}"
+        if kg.store.in_memory or not kg.store.query(ask, sparql.prepare(ask, "segur-kg"), {},
+                                                    False).boolean:  # the files hold none
+            return ("(no national figures here: an import into a store counts them, "
+                    "`segur-kg import auto FILE… --store oxigraph:PATH`, and the questions "
+                    "read them there with --store; see docs/national-data.md)\n")
+    names = [f"{key}={str(term)!r}" for key, term in sorted(given.items())
+             if isinstance(term, Literal) and any(c.isalpha() for c in str(term))]
+    if names:
+        return (f"(nothing for {', '.join(names)}: check the value; a name is matched as "
+                "the graph writes it, accents included)\n")
+    return ""
 
 
 def _open_store(args: argparse.Namespace, create: bool = False):  # noqa: ANN202
