@@ -492,3 +492,128 @@ def test_a_failed_write_stops_the_import_and_says_why(tmp_path, monkeypatch) -> 
     with pytest.raises(SegurKgError, match="cannot write the import's output .*No space left"):
         importing._write(importing.KINDS["rpps"], [RPPS], ImportReport("rpps"), False,
                          Full(), quads=False)  # type: ignore[arg-type]
+
+
+# --- bad input that stops the import ----------------------------------------------------------
+
+
+def test_outputs_that_cannot_be_written_are_one_line_errors(tmp_path, capsys) -> None:
+    """A missing folder, an output that is one of the inputs, a file size limit reached while
+    writing: exit 2, no traceback, the inputs and the place of the output as they were."""
+    import resource
+    import subprocess
+    import sys
+
+    code, err = run(capsys, "import", "rpps", str(RPPS), "-o", str(tmp_path / "no" / "x.nt"))
+    assert code == 2 and "the folder" in err and "does not exist" in err
+    same = tmp_path / "same.nt"
+    same.write_bytes(RPPS.read_bytes())
+    code, err = run(capsys, "import", "rpps", str(same), "-o", str(same))
+    assert code == 2 and "is one of the files to import" in err
+    assert same.read_bytes() == RPPS.read_bytes()
+    limited = tmp_path / "limited.nt"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    done = subprocess.run([sys.executable, "-m", "segur_kg", "import", "rpps", str(RPPS),
+                           "-o", str(limited)], capture_output=True, text=True,
+                          preexec_fn=small_files, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "cannot write the import (File too large)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["same.nt"]
+
+
+def test_inputs_that_cannot_be_read_are_one_line_errors(tmp_path, capsys) -> None:
+    """A folder, an archive member the zipfile module cannot open (here: declared as
+    Deflate64), a file whose lines end with a lone CR, a file with no importable record:
+    each stops the import with a one-line error, and nothing is written."""
+    output = tmp_path / "out.nt"
+    code, err = run(capsys, "import", "rpps", str(tmp_path), "-o", str(output))
+    assert code == 2 and "is a folder" in err
+    archive = zip_file(RPPS, tmp_path / "PS_LibreAcces_Personne_activite.zip",
+                       "PS_LibreAcces_Personne_activite_202611010930.txt")
+    data = bytearray(archive.read_bytes())
+    data[8:10] = (9).to_bytes(2, "little")  # the local header's compression method
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 10:central + 12] = (9).to_bytes(2, "little")
+    archive.write_bytes(bytes(data))
+    code, err = run(capsys, "import", "rpps", str(archive), "-o", str(output))
+    assert code == 2 and "cannot open PS_LibreAcces_Personne_activite_202611010930.txt" in err
+    assert "unzip it with another tool" in err and "Traceback" not in err
+    carriage = tmp_path / "carriage.txt"
+    carriage.write_bytes(RPPS.read_bytes().replace(b"\n", b"\r"))
+    code, err = run(capsys, "import", "rpps", str(carriage), "-o", str(output))
+    assert code == 2 and "carriage.txt:1: the lines end with a carriage return alone" in err
+    header_only = tmp_path / "header.txt"
+    header_only.write_bytes(RPPS.read_bytes().split(b"\n")[0] + b"\n")
+    code, err = run(capsys, "import", "rpps", str(header_only), "-o", str(output))
+    assert code == 2 and "header.txt: no record could be imported (0 lines read" in err
+    wider = tmp_path / "wider.txt"
+    lines = RPPS.read_bytes().split(b"\n")
+    wider.write_bytes(b"\n".join([lines[0] + b"|Extra", *lines[1:]]))
+    code, err = run(capsys, "import", "rpps", str(wider), "-o", str(output))
+    assert code == 2 and "no record could be imported" in err and "columns, expected" in err
+    assert not output.exists()
+
+
+def test_a_store_keeps_its_registry_when_the_new_file_has_no_record(tmp_path, capsys) -> None:
+    store = f"oxigraph:{tmp_path / 'store'}"
+    assert main(["load", "--store", store]) == 0
+    assert main(["import", "rpps", str(RPPS), "--store", store]) == 0
+    before = _count(store, PROFESSIONALS, capsys)
+    header_only = tmp_path / "header.txt"
+    header_only.write_bytes(RPPS.read_bytes().split(b"\n")[0] + b"\n")
+    code, err = run(capsys, "import", "rpps", str(header_only), "--store", store)
+    assert code == 2 and "no record could be imported" in err
+    assert _count(store, PROFESSIONALS, capsys) == before > 0
+
+
+def test_dates_that_are_no_day_of_the_calendar_are_counted_not_written(tmp_path,
+                                                                        capsys) -> None:
+    lines = FINESS.read_bytes().split(b"\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith(b"structureet;"))
+    fields = lines[number].split(b";")
+    from segur_kg.sources.registries.finess import FIELDS
+
+    opening = list(FIELDS).index("dateouv")
+    fields[opening] = b"2020-02-30"
+    lines[number] = b";".join(fields)
+    bad = tmp_path / "etalab-bad-date.csv"
+    bad.write_bytes(b"\n".join(lines))
+    graph, err, _ = imported(capsys, tmp_path, "finess", bad)
+    assert "unknown codes in 'dateouv': 1 (e.g. '2020-02-30')" in err
+    assert not any("2020-02-30" in str(o) for o in graph.objects())
+
+
+def test_one_stray_byte_keeps_a_utf8_file_read_as_utf8(tmp_path, capsys, finess_nt) -> None:
+    """A byte that is not UTF-8, early in a UTF-8 file: the file is still read as UTF-8 (the
+    byte alone as its Latin-1 character), its labels unchanged."""
+    lines = FINESS_UTF8.read_bytes().split(b"\n")
+    lines[1] += b"\xe9"  # after the comment line's date field: a field no triple reads
+    stray = tmp_path / "stray.csv"
+    stray.write_bytes(b"\n".join(lines))
+    graph, _, _ = imported(capsys, tmp_path, "finess", stray)
+    utf8, _, _ = imported(capsys, tmp_path, "finess", FINESS_UTF8, name="utf8.nt")
+    assert set(graph.objects(et("690999901"), LABEL)) == set(utf8.objects(et("690999901"), LABEL))
+    assert "RÉGIONAL" in " ".join(str(o) for o in graph.objects(et("690999901"), LABEL))
+
+
+def test_the_files_of_an_interrupted_import_go_with_the_next_opening(tmp_path, capsys) -> None:
+    """An import's files wait next to the store, in a folder named for its process: if the
+    process is killed, the store's next opening removes the folder."""
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    assert main(["load", "--store", f"oxigraph:{store}"]) == 0
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    left = tmp_path / f".store.files-{ended.stdout.strip()}"
+    left.mkdir()
+    (left / "rpps.nt").write_bytes(b"<a:b> <a:c> <a:d> .\n")
+    ours = tmp_path / f".store.files-{__import__('os').getpid()}"
+    ours.mkdir()  # a process that runs: left alone
+    assert _count(f"oxigraph:{store}", PROFESSIONALS, capsys) == 0
+    assert not left.exists() and ours.exists()

@@ -97,11 +97,13 @@ def _dataset_hint(report: Report) -> str | None:
     from segur_kg.rdf.namespaces import ID
 
     known = dataset()
-    linked = [r for r in report.results if r.severity == "Violation" and r.value.startswith(ID)
+    # The dataset's own resources and the NOS concepts it holds (a region a registry file
+    # points to) alike.
+    linked = [r for r in report.results if r.severity == "Violation" and r.value
               and (URIRef(r.value), None, None) in known]
     if not linked:
         return None
-    example = linked[0].value[len(ID):]
+    example = linked[0].value.removeprefix(ID)
     return (f"{len(linked)} of the violations are links to resources of the dataset (such as "
             f"{example}), unknown to the files alone; add --with-dataset to check the files "
             "together with the dataset")

@@ -144,6 +144,12 @@ class Store:
         """Held while a server reads the store, so that nothing replaces it meanwhile."""
         return nullcontext()
 
+    def import_folder(self) -> AbstractContextManager[str]:
+        """A folder for the files an import hands to replace_graphs, removed afterwards."""
+        import tempfile
+
+        return tempfile.TemporaryDirectory(prefix="segur-kg-import-")
+
     def close(self) -> None:
         pass
 

@@ -10,8 +10,9 @@ folder and PATH, then the old store, now under the loading name, is removed. Els
 systems, file systems without the exchange) it takes two renames, PATH to `.NAME.old-PID` and
 the new folder to PATH, and a kill between them leaves no PATH. So every open, to read or to
 write, first recovers: it puts back an `.old-` folder when PATH is missing, then removes the
-`.loading-` and `.old-` folders left by killed loads. Only folders whose PID no longer runs are
-touched: a load in progress is never disturbed.
+`.loading-` and `.old-` folders left by killed loads, and the `.files-` folders of the files an
+import was loading. Only folders whose PID no longer runs are touched: a load in progress is
+never disturbed.
 """
 
 from __future__ import annotations
@@ -303,6 +304,22 @@ class OxigraphStore(Store):
             _keep_counts(store)
 
         self._rebuild(fill)
+
+    @contextmanager
+    def import_folder(self) -> Iterator[str]:
+        """Next to the store and named for this process: when Ctrl-C ends the command before
+        the engine's load is over (it cannot be stopped), the store's next opening removes
+        the folder with the other leftovers of killed loads."""
+        folder = self.path.with_name(f".{self.path.name}.files-{os.getpid()}")
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        try:
+            yield str(folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _copy_sources(self, store: Any) -> None:
         """Copy the registry graphs of the current store (if any), and their figures, into
@@ -608,7 +625,7 @@ def _recover(path: Path) -> None:
             with suppress(OSError):
                 os.rename(old, path)
                 break
-    for leftover in stale(path.parent, re.compile(rf"\.{name}\.(?:loading|old)-(\d+)")):
+    for leftover in stale(path.parent, re.compile(rf"\.{name}\.(?:loading|old|files)-(\d+)")):
         _remove(leftover)
 
 

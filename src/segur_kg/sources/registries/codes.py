@@ -4,6 +4,7 @@ N-Triples writing helpers the importers share."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from dataclasses import dataclass
@@ -64,6 +65,15 @@ def concepts(system: str) -> dict[str, str]:
         raise SegurKgError(f"{scheme_file(system)}: no concept with a skos:notation; "
                            "restore the file from the repository")
     return found
+
+
+def real_date(iso: str) -> str | None:
+    """`iso` (YYYY-MM-DD, ASCII digits) when it is a day of the calendar (not 2020-02-30)."""
+    try:
+        datetime.date.fromisoformat(iso)
+    except ValueError:
+        return None
+    return iso
 
 
 def iri(value: str) -> str:

@@ -31,9 +31,9 @@ FIELDS = ("structureet", "nofinesset", "nofinessej", "rs", "rslongue", "complrs"
 GEOLOCATION_FIELDS = 6
 FINESS_NUMBER = re.compile(r"[0-9][0-9A-Z][0-9]{7}")  # the format's own pattern (etalab XSD)
 SIRET = re.compile(r"[0-9]{14}")
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-FRENCH_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")  # older extracts
-COMMENT = re.compile(r"finess;etalab;[^;]*;(\d{4}-\d{2}-\d{2})")
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+FRENCH_DATE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")  # older extracts
+COMMENT = re.compile(r"finess;etalab;[^;]*;([0-9]{4}-[0-9]{2}-[0-9]{2})")
 # The fields an establishment line gives the graph, in the order _establishment reads them.
 _PICK = operator.itemgetter(*(FIELDS.index(name) for name in (
     "nofinesset", "nofinessej", "rs", "rslongue", "categetab", "departement", "telephone",
@@ -123,7 +123,7 @@ class FinessReader:
             self.report.skip("empty")
         elif kind == "finess" and line == 1:
             match = COMMENT.match(";".join(fields))
-            self.extract_date = match.group(1) if match else None
+            self.extract_date = codes.real_date(match.group(1)) if match else None
             self.report.notes["comment line"] += 1
         else:
             self._malformed(line, f"unknown line kind {kind[:40]!r} "
@@ -226,9 +226,10 @@ class FinessReader:
 
 
 def _date(value: str) -> str | None:
+    """The ISO date of a FINESS date, or None for one that is no day of the calendar."""
     if ISO_DATE.fullmatch(value):
-        return value
+        return codes.real_date(value)
     match = FRENCH_DATE.fullmatch(value)
     if match:
-        return f"{match.group(3)}-{match.group(2)}-{match.group(1)}"
+        return codes.real_date(f"{match.group(3)}-{match.group(2)}-{match.group(1)}")
     return None

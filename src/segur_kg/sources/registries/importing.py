@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import queue
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +37,7 @@ SOURCE_GRAPH = "https://w3id.org/segur/graph/source/"
 BASE_DATASET = f"{ID}dataset/segur-kg"
 LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 SUFFIXES = (".nt", ".nq")
-_DATE_IN_NAME = re.compile(r"_(\d{4})(\d{2})(\d{2})\d{4}\b")
+_DATE_IN_NAME = re.compile(r"_([0-9]{4})([0-9]{2})([0-9]{2})[0-9]{4}\b")
 
 DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
@@ -96,6 +95,9 @@ def check_output(path: Path) -> Path:
                            "which keeps the graph of each source)")
     if path.is_dir():
         raise SegurKgError(f"{path}: is a folder; give a file name ending in .nt or .nq")
+    if not path.parent.is_dir():
+        raise SegurKgError(f"{path}: the folder {path.parent} does not exist; create it or "
+                           "choose another -o path")
     return path
 
 
@@ -115,11 +117,19 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
     reports = {key: ImportReport(key, strict=strict) for key in groups}
     if output is not None:
         check_output(output)
-        with open_atomic_bytes(output) as stream:
-            for key, group in groups.items():
-                _write(KINDS[key], group, reports[key], include_personal_data, stream,
-                       quads=output.suffix == ".nq")
-            _write_reference(stream, reports[next(iter(groups))], output.suffix == ".nq")
+        if any(_same_file(output, path) for path in files):
+            raise SegurKgError(f"{output}: is one of the files to import; write the import "
+                               "to another file")
+        try:
+            with open_atomic_bytes(output) as stream:
+                for key, group in groups.items():
+                    _write(KINDS[key], group, reports[key], include_personal_data, stream,
+                           quads=output.suffix == ".nq")
+                _write_reference(stream, reports[next(iter(groups))], output.suffix == ".nq")
+        except OSError as exc:  # the output's: open_source reports the inputs' own
+            raise SegurKgError(f"{output}: cannot write the import "
+                               f"({exc.strerror or ' '.join(str(exc).split())}); check the "
+                               "folder, its permissions and the free space") from None
         return list(reports.values())
     assert store is not None
     records = figures.Records()  # what the national figures count, noted while reading
@@ -148,9 +158,16 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
                        quads=False, records=records)
             yield graph_iri(key), path
 
-    with tempfile.TemporaryDirectory(prefix="segur-kg-import-") as folder:
+    with store.import_folder() as folder:
         store.replace_graphs(written(Path(folder)), derive=derive)
     return list(reports.values())
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.exists() and other.exists() and one.samefile(other)
+    except OSError:
+        return False
 
 
 def _refuse_repeats(files: list[Path]) -> None:
@@ -183,6 +200,14 @@ def recognise(files: list[Path]) -> dict[str, list[Path]]:
     the order of KINDS; a file of no registry stops the import before anything is written."""
     groups: dict[str, list[Path]] = {}
     for path in files:
+        if not path.is_file():
+            what = ("is a folder" if path.is_dir() else "is not a regular file" if path.exists()
+                    else "no such file")
+            raise SegurKgError(f"{path}: {what}; give the files you downloaded")
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            raise SegurKgError(f"{path}: cannot read the file ({exc.strerror})") from None
         found = None
         for key, kind in KINDS.items():
             try:
@@ -236,6 +261,12 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
             pending.append(chunk)
             if len(pending) == BATCH:
                 flush()
+        if not report.resources:  # an empty graph would replace the registry's in a store
+            first = f"; {report.problems[0]}" if report.problems else ""
+            raise SegurKgError(
+                f"{', '.join(names)}: no record could be imported ({report.lines_read:,} lines "
+                f"read, {sum(report.skipped.values()):,} skipped{first}); nothing was written, "
+                "check that the file is the whole extract as published")
         flush()
         report.extract_date = max(dates) if dates else None
         # void:triples counts the graph's every triple, the provenance's own included: their
@@ -318,7 +349,8 @@ def _checked(source: reading.Source, kind: Kind) -> Iterator[tuple[int, str]]:
 
 def _date_in_name(name: str) -> str | None:
     match = _DATE_IN_NAME.search(name)
-    return f"{match.group(1)}-{match.group(2)}-{match.group(3)}" if match else None
+    return codes.real_date(f"{match.group(1)}-{match.group(2)}-{match.group(3)}") if match \
+        else None
 
 
 def provenance(kind: Kind, names: list[str], dates: list[str], report: ImportReport,

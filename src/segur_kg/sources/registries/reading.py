@@ -69,7 +69,9 @@ class Source:
 @contextmanager
 def open_source(path: Path, registry: Registry) -> Iterator[Source]:
     if not path.is_file():
-        raise SegurKgError(f"{path}: no such file; give the {registry.key} file you downloaded")
+        what = ("is a folder" if path.is_dir() else "is not a regular file" if path.exists()
+                else "no such file")
+        raise SegurKgError(f"{path}: {what}; give the {registry.key} file you downloaded")
     try:
         # A buffer as large as the sniffing window: peek then sees all of it.
         with path.open("rb", buffering=SNIFF_BYTES) as raw:
@@ -96,7 +98,13 @@ def _zip_member(path: Path, raw: BinaryIO, registry: Registry) -> Iterator[tuple
             raise SegurKgError(
                 f"{path}: the archive holds {names}; expected {registry.title} in it "
                 f"({'several fit' if fitting else 'none fits'}); give the text file itself")
-        with archive.open(fitting[0]) as stream:
+        try:
+            opened = archive.open(fitting[0])
+        except (RuntimeError, NotImplementedError) as exc:  # encrypted; Deflate64, LZMA…
+            raise SegurKgError(f"{path}: cannot open {fitting[0].filename} in the archive "
+                               f"({' '.join(str(exc).split())}); unzip it with another tool "
+                               "and give the text file") from None
+        with opened as stream:
             yield Path(fitting[0].filename).name, stream  # type: ignore[misc]
 
 
@@ -111,12 +119,16 @@ def _source(path: Path, name: str, stream: BinaryIO) -> Source:
 
 
 def _is_utf8(head: bytes) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)  # a character cut by the sniff window is fine
-    except UnicodeDecodeError:
-        return False
-    return True
+    """Whether the file is UTF-8: the start of it decodes so, but for stray bytes (read later
+    as their Latin-1 characters) fewer than its well-formed accented characters. A file in
+    Windows-1252 has next to none of those: its accents are lone bytes."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    text = decoder.decode(head, final=False)  # a character cut by the sniff window is fine
+    stray = text.count("\ufffd")
+    if not stray:
+        return True
+    well_formed = len(text.encode("utf-8")) - len(text) - 2 * stray  # extra bytes of the rest
+    return well_formed > stray
 
 
 def _lines(stream: BinaryIO, encoding: str) -> Iterator[tuple[int, str]]:
@@ -144,6 +156,9 @@ def columns_by_name(source: Source, report: ImportReport, *, required: tuple[str
         _, header_line = next(lines)
     except StopIteration:
         raise SegurKgError(f"{source.name}: the file is empty") from None
+    if "\r" in header_line:  # the whole file read as one line
+        raise SegurKgError(f"{source.name}:1: the lines end with a carriage return alone; "
+                           "give the file as published, its lines ending with a line feed")
     header = header_line.split("|")
     missing = [name for name in required if name not in header]
     if missing:
