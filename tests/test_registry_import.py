@@ -4,6 +4,7 @@ what is counted, bad input, and the named graphs of an Oxigraph store."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -617,3 +618,21 @@ def test_the_files_of_an_interrupted_import_go_with_the_next_opening(tmp_path, c
     ours.mkdir()  # a process that runs: left alone
     assert _count(f"oxigraph:{store}", PROFESSIONALS, capsys) == 0
     assert not left.exists() and ours.exists()
+
+
+def test_a_quote_left_open_is_reported_at_its_first_line(tmp_path, capsys) -> None:
+    """A FINESS field that opens a quote and never closes it takes the next lines into its
+    record: the record is reported at the line it starts on, with the line it runs to."""
+    synthetic = tmp_path / "etalab.csv"
+    assert main(["synth", "--format", "finess", "--rows", "200", "--seed", "3",
+                 "-o", str(synthetic)]) == 0
+    lines = synthetic.read_bytes().split(b"\n")
+    fields = lines[3].split(b";")
+    fields[3] = b'"' + fields[3]
+    lines[3] = b";".join(fields)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_bytes(b"\n".join(lines))
+    _, err, _ = imported(capsys, tmp_path, "finess", quoted)
+    found = re.search(r"quoted\.csv:4: a structureet line has \d+ fields, expected 32 \(its "
+                      r"quoted text runs to line (\d+)\)", err)
+    assert found and int(found.group(1)) > 4, err

@@ -701,10 +701,18 @@ def _synth_registry(args: argparse.Namespace) -> int:
         raise SegurKgError("--scale is for the graph extension; with --format give --rows N")
     if args.output is None:
         raise SegurKgError(f"give the file to write with -o, e.g. -o {args.registry}.txt")
-    counts = {name: _line_count(option, value) if value is not None else None
-              for name, option, value in (("rows", "--rows", args.rows),
-                                          ("finess_rows", "--finess-rows", args.finess_rows),
-                                          ("rpps_rows", "--rpps-rows", args.rpps_rows))}
+    if args.finess_rows is not None and args.registry == "finess":
+        raise SegurKgError("--finess-rows goes with --format rpps or mssante, whose files point "
+                           "to a FINESS file")
+    if args.rpps_rows is not None and args.registry != "mssante":
+        raise SegurKgError("--rpps-rows goes with --format mssante, whose file points to an "
+                           "RPPS file")
+    counts = {name: _line_count(option, value, synthetic.MAX_ROWS[kind])
+              if value is not None else None
+              for name, option, value, kind in (
+                  ("rows", "--rows", args.rows, args.registry),
+                  ("finess_rows", "--finess-rows", args.finess_rows, "finess"),
+                  ("rpps_rows", "--rpps-rows", args.rpps_rows, "rpps"))}
     if counts["rows"] is None:
         raise SegurKgError("give the number of lines with --rows N")
     seed = synth.parse_seed(args.seed)
@@ -717,14 +725,14 @@ def _synth_registry(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _line_count(option: str, text: str) -> int:
-    """'2000', '100k' or '2M' → a number of lines (at least 1)."""
+def _line_count(option: str, text: str, high: int) -> int:
+    """'2000', '100k' or '2M' → a number of lines, from 1 to `high`."""
     import re
 
-    match = re.fullmatch(r"\s*(\d+)\s*([kKmM]?)\s*", text)
+    match = re.fullmatch(r"\s*([0-9]+)\s*([kKmM]?)\s*", text)
     value = int(match[1]) * {"": 1, "k": 1_000, "m": 1_000_000}[match[2].lower()] if match else 0
-    if not 1 <= value <= 100_000_000:
-        raise SegurKgError(f"{option} {text!r} is not a number of lines between 1 and 100M; "
+    if not 1 <= value <= high:
+        raise SegurKgError(f"{option} {text!r} is not a number between 1 and {high:,}; "
                            "write it like 2000, 100k or 2M")
     return value
 

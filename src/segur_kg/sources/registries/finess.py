@@ -82,6 +82,7 @@ class FinessReader:
         self._departments = concepts("department")
         self._regions = concepts("region")
         self.records: Records | None = None  # where an import into a store notes each one
+        self._span = ""  # where the record being read ends, when not on its first line
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
@@ -89,23 +90,32 @@ class FinessReader:
         # the source's lines start at line 1: its count is the number of the record's last line.
         reader = csv.reader(map(operator.itemgetter(1), source.lines), delimiter=";",
                             quotechar='"', strict=False)
-        read = 0
+        # A record is reported at its first line; one that runs over several lines (a quote
+        # left open) says where it ends.
+        read = last = 0
         try:
             while True:
                 try:
                     for fields in reader:
                         read += 1
+                        line, last = last + 1, reader.line_num
+                        if line != last:
+                            self._span = f" (its quoted text runs to line {last})"
                         if fields and fields[0] == "structureet":
-                            out = self._establishment(reader.line_num, fields)
+                            out = self._establishment(line, fields)
                             if out:
                                 yield out
                         else:
-                            self._other(reader.line_num, fields)
+                            self._other(line, fields)
+                        self._span = ""
                     break
                 except csv.Error as exc:  # the reader goes on with the next line
                     read += 1
-                    self._malformed(reader.line_num, f"unreadable CSV ({exc}); a line break "
-                                    "or a quote inside a field must be within quotes")
+                    line, last = last + 1, reader.line_num
+                    self._span = f" (its quoted text runs to line {last})" if line != last else ""
+                    self._malformed(line, f"unreadable CSV ({exc}); a line break or a quote "
+                                    "inside a field must be within quotes")
+                    self._span = ""
         finally:
             self.report.lines_read += read
             self._count()
@@ -144,7 +154,7 @@ class FinessReader:
         self._establishments = self._entities = self._geolocations = 0
 
     def _malformed(self, line: int, what: str) -> None:
-        self.report.malformed(self.name, line, what)
+        self.report.malformed(self.name, line, what + self._span)
 
     def _establishment(self, line: int, fields: list[str]) -> str:
         if len(fields) != len(FIELDS):
