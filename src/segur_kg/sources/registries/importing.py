@@ -201,9 +201,8 @@ def recognise(files: list[Path]) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {}
     for path in files:
         if not path.is_file():
-            what = ("is a folder" if path.is_dir() else "is not a regular file" if path.exists()
-                    else "no such file")
-            raise SegurKgError(f"{path}: {what}; give the files you downloaded")
+            raise SegurKgError(f"{path}: {reading.not_a_file(path)}; give the files you "
+                               "downloaded")
         try:
             path.open("rb").close()
         except OSError as exc:

@@ -66,12 +66,17 @@ class Source:
     lines: Iterator[tuple[int, str]]
 
 
+def not_a_file(path: Path) -> str:
+    """What `path`, which is no regular file, is instead."""
+    return ("is a folder" if path.is_dir() else "is not a regular file" if path.exists()
+            else "no such file")
+
+
 @contextmanager
 def open_source(path: Path, registry: Registry) -> Iterator[Source]:
     if not path.is_file():
-        what = ("is a folder" if path.is_dir() else "is not a regular file" if path.exists()
-                else "no such file")
-        raise SegurKgError(f"{path}: {what}; give the {registry.key} file you downloaded")
+        raise SegurKgError(f"{path}: {not_a_file(path)}; give the {registry.key} file you "
+                           "downloaded")
     try:
         # A buffer as large as the sniffing window: peek then sees all of it.
         with path.open("rb", buffering=SNIFF_BYTES) as raw:
