@@ -13,7 +13,7 @@ import csv
 import operator
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from segur_kg.sources.registries import codes, geography
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, term, text, typed
@@ -82,7 +82,7 @@ class FinessReader:
         self._departments = concepts("department")
         self._regions = concepts("region")
         self.records: Records | None = None  # where an import into a store notes each one
-        self._span = ""  # where the record being read ends, when not on its first line
+        self._reader: Any = None  # the csv reader of the file being read: where a record ends
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
@@ -90,8 +90,9 @@ class FinessReader:
         # the source's lines start at line 1: its count is the number of the record's last line.
         reader = csv.reader(map(operator.itemgetter(1), source.lines), delimiter=";",
                             quotechar='"', strict=False)
+        self._reader = reader
         # A record is reported at its first line; one that runs over several lines (a quote
-        # left open) says where it ends.
+        # left open) says where it ends (_malformed).
         read = last = 0
         try:
             while True:
@@ -99,23 +100,18 @@ class FinessReader:
                     for fields in reader:
                         read += 1
                         line, last = last + 1, reader.line_num
-                        if line != last:
-                            self._span = f" (its quoted text runs to line {last})"
                         if fields and fields[0] == "structureet":
                             out = self._establishment(line, fields)
                             if out:
                                 yield out
                         else:
                             self._other(line, fields)
-                        self._span = ""
                     break
                 except csv.Error as exc:  # the reader goes on with the next line
                     read += 1
                     line, last = last + 1, reader.line_num
-                    self._span = f" (its quoted text runs to line {last})" if line != last else ""
                     self._malformed(line, f"unreadable CSV ({exc}); a line break or a quote "
                                     "inside a field must be within quotes")
-                    self._span = ""
         finally:
             self.report.lines_read += read
             self._count()
@@ -154,7 +150,11 @@ class FinessReader:
         self._establishments = self._entities = self._geolocations = 0
 
     def _malformed(self, line: int, what: str) -> None:
-        self.report.malformed(self.name, line, what + self._span)
+        """The record starting at `line`, malformed; the reader stands at its last line."""
+        end = self._reader.line_num if self._reader is not None else line
+        if end != line:
+            what += f" (its quoted text runs to line {end})"
+        self.report.malformed(self.name, line, what)
 
     def _establishment(self, line: int, fields: list[str]) -> str:
         if len(fields) != len(FIELDS):

@@ -117,7 +117,8 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
     reports = {key: ImportReport(key, strict=strict) for key in groups}
     if output is not None:
         check_output(output)
-        if any(_same_file(output, path) for path in files):
+        written_to = _identity(output)
+        if written_to is not None and written_to in map(_identity, files):
             raise SegurKgError(f"{output}: is one of the files to import; write the import "
                                "to another file")
         try:
@@ -163,22 +164,24 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
     return list(reports.values())
 
 
-def _same_file(one: Path, other: Path) -> bool:
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file `path` names, as its device and inode (two names or links of one file give the
+    same); None when there is none to read (the import reports why)."""
     try:
-        return one.exists() and other.exists() and one.samefile(other)
+        found = path.stat()
     except OSError:
-        return False
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _refuse_repeats(files: list[Path]) -> None:
     """A file given twice would be read twice: its records counted twice, its triples
     written twice."""
-    seen: dict[Path, Path] = {}
+    seen: dict[tuple[int, int], Path] = {}
     for path in files:
-        try:
-            key = path.resolve()
-        except (OSError, RuntimeError):
-            continue  # reported when the file is read
+        key = _identity(path)
+        if key is None:
+            continue
         if key in seen:
             raise SegurKgError(f"{path}: given twice (as {seen[key]} too); give each file once")
         seen[key] = path
