@@ -647,13 +647,13 @@ def _fill_store(args: argparse.Namespace) -> int:
     with _open_store(args, create=args.command == "load") as store:
         if args.command == "infer":
             size = store.infer()
-            _write(f"{store.name}: closure graph of {size} triples\n")
+            _write(f"{store.name}: closure graph of {size:,} triples\n")
             return EXIT_OK
         summary = store.load(args.files, args.infer)
     rate = summary.asserted / summary.seconds if summary.seconds else 0.0
-    closure = (f"; closure graph of {summary.closure} triples in "
+    closure = (f"; closure graph of {summary.closure:,} triples in "
                f"{summary.infer_seconds:.1f} s" if summary.closure else "")
-    _write(f"{store.name}: {summary.asserted} triples in {summary.seconds:.1f} s "
+    _write(f"{store.name}: {summary.asserted:,} triples in {summary.seconds:.1f} s "
            f"({rate:,.0f} triples/s){closure}\n")
     return EXIT_OK
 
@@ -687,7 +687,7 @@ def _synth(args: argparse.Namespace) -> int:
         raise SegurKgError("--rows goes with --format finess|rpps|mssante")
     scale, seed = synth.parse_scale(args.scale), synth.parse_seed(args.seed)
     summary = synth.generate(scale, seed, synth.check_output(args.output))
-    print(f"wrote {summary.triples} triples to {display(summary.path)} (seed {seed})",
+    print(f"wrote {summary.triples:,} triples to {display(summary.path)} (seed {seed})",
           file=sys.stderr)
     return EXIT_OK
 
@@ -719,7 +719,7 @@ def _synth_registry(args: argparse.Namespace) -> int:
     summary = synthetic.write(args.registry, counts["rows"], seed, args.output,
                               finess_rows=counts["finess_rows"], rpps_rows=counts["rpps_rows"])
     settings = ("seed", "rows", "finess_rows", "rpps_rows")  # the command's own arguments
-    shown = ", ".join(f"{value:,} {key.replace('_', ' ')}" for key, value in summary.items()
+    shown = ", ".join(synthetic.counted(key, value) for key, value in summary.items()
                       if isinstance(value, int) and key not in settings)
     print(f"wrote {display(args.output)} ({shown}; seed {seed})", file=sys.stderr)
     return EXIT_OK

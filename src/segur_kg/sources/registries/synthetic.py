@@ -7,7 +7,7 @@ file (`PS_LibreAcces_Personne_activite_….txt`: '|', a 52-column header, a trai
 or the MSSanté directory (`Extraction_Correspondance_MSSante_….txt`: '|', a 31-column header,
 UTF-8). A path ending in `.zip` (activities and mailboxes only) gets a ZIP holding the text file
 under the name the ANS extraction service gives it. The formats are those described in
-../shared/research/open-data.md, with the sources it cites.
+sources/open-data.md, with the sources it cites.
 
 The three files refer to each other the way the real ones do. Every identifier is a pure function
 of the seed and an index (`finess_et_number(seed, i)`, `rpps_national_id(seed, p)`…), so the
@@ -49,8 +49,39 @@ from segur_kg.common.errors import SegurKgError
 
 KINDS = ("finess", "rpps", "mssante")
 
+# How the summary of `segur-kg synth --format` names each count: (for one, for several).
+COUNT_NAMES = {
+    "lines": ("line", "lines"),
+    "establishments": ("establishment", "establishments"),
+    "legal_entities": ("legal entity", "legal entities"),
+    "geolocations": ("geolocation", "geolocations"),
+    "overseas_establishments": ("overseas establishment", "overseas establishments"),
+    "departments": ("département", "départements"),
+    "persons": ("person", "persons"),
+    "rpps_persons": ("RPPS person", "RPPS persons"),
+    "adeli_persons": ("ADELI person", "ADELI persons"),
+    "activities": ("activity", "activities"),
+    "activities_at_finess_sites": ("activity at a FINESS site", "activities at FINESS sites"),
+    "liberal_activities": ("liberal activity", "liberal activities"),
+    "sites_abroad": ("site abroad", "sites abroad"),
+    "sites_without_department": ("site without a département", "sites without a département"),
+    "mailboxes": ("mailbox", "mailboxes"),
+    "personal": ("personal", "personal"),
+    "organisational": ("organisational", "organisational"),
+    "duplicated_addresses": ("duplicated address", "duplicated addresses"),
+    "holders": ("holder", "holders"),
+    "persons_in_rpps": ("person of the RPPS file", "persons of the RPPS file"),
+}
+
+
+def counted(key: str, count: int) -> str:
+    """'1 duplicated address', '2,000 mailboxes'."""
+    one, several = COUNT_NAMES[key]
+    return f"{count:,} {one if count == 1 else several}"
+
+
 # The national sizes: FINESS has about 103,000 lines (May 2026) and the MSSanté directory about
-# 536,000 (August 2026), see ../shared/research/open-data.md; 2,000,000 activity lines is the
+# 536,000 (August 2026), see sources/open-data.md; 2,000,000 activity lines is the
 # size these files are generated at to stand for the Annuaire Santé.
 NATIONAL_ROWS = {"finess": 100_000, "rpps": 2_000_000, "mssante": 540_000}
 # Upper bounds: identifiers stay unique up to these sizes (see _Keys); a mailbox file of the
@@ -119,7 +150,7 @@ ENCODINGS = {"finess": "iso-8859-1", "rpps": "utf-8", "mssante": "utf-8"}
 
 # --- NOS codes ------------------------------------------------------------------------------
 # Every code and label below is copied from the NOS code systems in FHIR RDF (ANS, CC0), files
-# ../shared/data/nos/CodeSystem-TRE-*.ttl, from https://github.com/ansforge/IG-NOS
+# CodeSystem-TRE-*.ttl, from https://github.com/ansforge/IG-NOS
 # (ig/allNos2/). Only codes without an end date (dateFin) are used.
 
 # TRE_R66-CategorieEtablissement (CodeSystem-TRE-R66-CategorieEtablissement.ttl).
