@@ -296,9 +296,7 @@ class OxigraphStore(Store):
             if derive is not None:
                 if figures is None:
                     # The figures read the registry graphs kept from earlier imports only.
-                    earlier = [graph for graph in _source_graphs(store)
-                               if graph.value not in new.names and graph.value != FIGURES_GRAPH]
-                    figures = _derive_figures(store, derive, earlier)
+                    figures = _derive_figures(store, derive, _kept_sources(store, new.names))
                 _bulk_load(store, loading.Chunk(figures, "nt", "figures", 1),
                            NamedNode(FIGURES_GRAPH))
             _keep_counts(store)
@@ -469,9 +467,9 @@ def _derive_figures(store: Any, derive: Derive, sources: list[Any]) -> bytes:
     return derive(select, [graph.value for graph in sources]).encode("utf-8")
 
 
-def _kept_sources(old: Any, replaced: set[str]) -> list[str]:
-    """The registry graphs of the store `old` that an import replacing `replaced` keeps."""
-    return [graph.value for graph in _source_graphs(old)
+def _kept_sources(store: Any, replaced: set[str]) -> list[Any]:
+    """The registry graphs of `store` that an import replacing `replaced` keeps."""
+    return [graph for graph in _source_graphs(store)
             if graph.value not in replaced and graph.value != FIGURES_GRAPH]
 
 
