@@ -71,3 +71,7 @@ if [ ! -x .venv/bin/python ]; then
     }
 fi
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# An editable install leaves the package's modules uncompiled; compile them once, as pip does
+# for a regular install, so that a command does not compile them at each start (Python does
+# not keep its own compilations where PYTHONDONTWRITEBYTECODE is set).
+.venv/bin/python -m compileall -q src/segur_kg

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from segur_kg.common import paths
@@ -128,3 +128,7 @@ class Place:
     unknown: str = ""
     department: str | None = None
     region: str | None = None
+    triples: int = field(init=False)  # in ends
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "triples", self.ends.count("\n"))

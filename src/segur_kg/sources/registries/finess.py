@@ -10,10 +10,11 @@ geography) and legal entity (EJ, a segur:LegalEntity shared by its sites).
 from __future__ import annotations
 
 import csv
+import itertools
 import operator
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from segur_kg.sources.registries import codes, geography
 from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, term, text, typed
@@ -74,6 +75,7 @@ class FinessReader:
         self.name = ""  # the file being read, for messages
         self.report = report
         self.extract_date: str | None = None
+        self.written = 0  # triples
         self._legal_entities: set[str] = set()
         self._categories = concepts("category")
         self._category_ends = codes.ends(P_CATEGORY, self._categories)
@@ -82,39 +84,55 @@ class FinessReader:
         self._departments = concepts("department")
         self._regions = concepts("region")
         self.records: Records | None = None  # where an import into a store notes each one
-        self._reader: Any = None  # the csv reader of the file being read: where a record ends
+        self._end = 0  # the last line of the record being read
 
     def triples(self, source: Source) -> Iterator[str]:
         self.name = source.name
-        # The reader counts the lines it takes (a quoted field may hold a line break), and
-        # the source's lines start at line 1: its count is the number of the record's last line.
-        reader = csv.reader(map(operator.itemgetter(1), source.lines), delimiter=";",
-                            quotechar='"', strict=False)
-        self._reader = reader
-        # A record is reported at its first line; one that runs over several lines (a quote
-        # left open) says where it ends (_malformed).
-        read = last = 0
+        lines = source.lines
+        establishment = self._handler()
+        geolocations = 0
+        read = 0  # records: a quoted line break makes one record of several lines
         try:
-            while True:
-                try:
-                    for fields in reader:
-                        read += 1
-                        line, last = last + 1, reader.line_num
-                        if fields and fields[0] == "structureet":
-                            out = self._establishment(line, fields)
-                            if out:
-                                yield out
-                        else:
-                            self._other(line, fields)
-                    break
-                except csv.Error as exc:  # the reader goes on with the next line
-                    read += 1
-                    line, last = last + 1, reader.line_num
-                    self._malformed(line, f"unreadable CSV ({exc}); a line break or a quote "
-                                    "inside a field must be within quotes")
+            for number, line in lines:
+                read += 1
+                self._end = number
+                if line and '"' not in line and "\r" not in line and "\0" not in line:
+                    # Without quotes (most lines), a CSV record is the line split.
+                    if line.startswith("geolocalisation;") and line.count(";") == (
+                            GEOLOCATION_FIELDS - 1):
+                        geolocations += 1
+                        continue
+                    fields = line.split(";")
+                else:
+                    fields = self._record(number, line, lines)
+                    if fields is None:
+                        continue
+                if fields and fields[0] == "structureet":
+                    out = establishment(number, fields)
+                    if out:
+                        yield out
+                else:
+                    self._other(number, fields)
         finally:
+            self._geolocations += geolocations
             self.report.lines_read += read
             self._count()
+
+    def _record(self, number: int, line: str, lines: Iterator[tuple[int, str]]
+                ) -> list[str] | None:
+        """The CSV record starting with `line`, read by the csv module: it takes the next lines
+        too while a quote is open. None for a record it cannot read (reported)."""
+        reader = csv.reader(itertools.chain([line], map(operator.itemgetter(1), lines)),
+                            delimiter=";", quotechar='"', strict=False)
+        try:
+            fields = next(reader)
+        except csv.Error as exc:
+            self._end = number + reader.line_num - 1
+            self._malformed(number, f"unreadable CSV ({exc}); a line break or a quote "
+                            "inside a field must be within quotes")
+            return None
+        self._end = number + reader.line_num - 1
+        return fields
 
     def _other(self, line: int, fields: list[str]) -> None:
         """A record that is not an establishment: counted, noted or reported."""
@@ -150,75 +168,98 @@ class FinessReader:
         self._establishments = self._entities = self._geolocations = 0
 
     def _malformed(self, line: int, what: str) -> None:
-        """The record starting at `line`, malformed; the reader stands at its last line."""
-        end = self._reader.line_num if self._reader is not None else line
+        """The record starting at `line` (and ending at self._end), malformed."""
+        end = self._end
         if end != line:
             what += f" (its quoted text runs to line {end})"
         self.report.malformed(self.name, line, what)
 
-    def _establishment(self, line: int, fields: list[str]) -> str:
-        if len(fields) != len(FIELDS):
-            self._malformed(line, f"a structureet line has {len(fields)} fields, "
-                            f"expected {len(FIELDS)}")
-            return ""
-        (number, entity, short_name, long_name, category, department, phone, siret,
-         opening) = map(str.strip, _PICK(fields))
-        if not FINESS_NUMBER.fullmatch(number):
-            self._malformed(line, f"nofinesset {number[:20]!r} is not a FINESS number "
-                            "(9 characters: two for the département, then seven digits)")
-            return ""
-        subject = f"<{ESTABLISHMENT}{number}>"
-        out = (f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n"
-               f"{subject}{FROM_SOURCE}")
-        if long_name or short_name:
-            out += f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
-        if long_name and short_name and short_name != long_name:
-            out += f"{subject} {SKOS_ALT_LABEL} {text(short_name, 'fr')} .\n"
-        place = self._place(department)
-        has_entity = FINESS_NUMBER.fullmatch(entity) is not None
-        if self.records is not None:
-            self.records.add_establishment(
-                ESTABLISHMENT + number, self._categories.get(category), place.region,
-                place.department, LEGAL_ENTITY + entity if has_entity else None)
-        if has_entity:
-            out += f"{subject} {P_LEGAL_ENTITY} <{LEGAL_ENTITY}{entity}> .\n"
-            if entity not in self._legal_entities:
-                self._legal_entities.add(entity)
-                ej = f"<{LEGAL_ENTITY}{entity}>"
-                out += f"{ej}{IS_LEGAL_ENTITY}{ej} {P_NUMBER} \"{entity}\" .\n{ej}{FROM_SOURCE}"
-                self._entities += 1
-        elif entity:
-            self.report.unknown("nofinessej", entity)
-        end = self._category_ends.get(category)
-        if end is None:
-            self.report.unknown("categetab", category or "(empty)")
-        else:
-            out += subject + end
-        if place.ends:
-            out += place.ends.replace(codes.SUBJECT, subject)
-        if phone:
-            out += f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
-        if SIRET.fullmatch(siret):
-            out += f"{subject} {P_SIRET} \"{siret}\" .\n"
-        opened = _date(opening)
-        if opened:
-            out += f"{subject} {P_OPENING} {typed(opened, 'date')} .\n"
-        elif opening:
-            self.report.unknown("dateouv", opening)
-        self._establishments += 1
-        return out
+    def _handler(self) -> Callable[[int, list[str]], str]:
+        """The function that makes one establishment's triples: what it uses is bound to
+        local names, the lookups inlined, and each distinct date and place read once."""
+        unknown, notes, malformed = self.report.unknown, self.report.notes, self._malformed
+        records, entities = self.records, self._legal_entities
+        places, locate = self._places, self._locate
+        categories, category_ends = self._categories, self._category_ends
+        is_finess, is_siret = FINESS_NUMBER.fullmatch, SIRET.fullmatch
+        opening_ends: dict[str, str] = {}  # a FINESS date → its triple's end ("" if none)
+        width, strip, subject_mark = len(FIELDS), str.strip, codes.SUBJECT
 
-    def _place(self, raw: str) -> codes.Place:
-        """An establishment's place from its FINESS département code; what it could not place
-        is counted each time, the lookups are done once per distinct code."""
-        place = self._places.get(raw)
-        if place is None:
-            place = self._places[raw] = self._locate(raw)
-        if place.note:
-            self.report.notes[place.note] += 1
-        if place.unknown:
-            self.report.unknown("departement", place.unknown)
-        return place
+        def establishment(line: int, fields: list[str]) -> str:
+            if len(fields) != width:
+                malformed(line, f"a structureet line has {len(fields)} fields, expected {width}")
+                return ""
+            (number, entity, short_name, long_name, category, department, phone, siret,
+             opening) = map(strip, _PICK(fields))
+            if not is_finess(number):
+                malformed(line, f"nofinesset {number[:20]!r} is not a FINESS number "
+                          "(9 characters: two for the département, then seven digits)")
+                return ""
+            subject = f"<{ESTABLISHMENT}{number}>"
+            out = (f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n"
+                   f"{subject}{FROM_SOURCE}")
+            count = 3  # triples written: the type, number and source, then the rest
+            if long_name or short_name:
+                out += f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
+                count += 1
+            if long_name and short_name and short_name != long_name:
+                out += f"{subject} {SKOS_ALT_LABEL} {text(short_name, 'fr')} .\n"
+                count += 1
+            # The place: looked up once per distinct code, counted each time.
+            place = places.get(department)
+            if place is None:
+                place = places[department] = locate(department)
+            if place.note:
+                notes[place.note] += 1
+            if place.unknown:
+                unknown("departement", place.unknown)
+            has_entity = is_finess(entity) is not None
+            if records is not None:
+                records.add_establishment(
+                    ESTABLISHMENT + number, categories.get(category), place.region,
+                    place.department, LEGAL_ENTITY + entity if has_entity else None)
+            if has_entity:
+                out += f"{subject} {P_LEGAL_ENTITY} <{LEGAL_ENTITY}{entity}> .\n"
+                count += 1
+                if entity not in entities:
+                    entities.add(entity)
+                    ej = f"<{LEGAL_ENTITY}{entity}>"
+                    out += (f"{ej}{IS_LEGAL_ENTITY}{ej} {P_NUMBER} \"{entity}\" .\n"
+                            f"{ej}{FROM_SOURCE}")
+                    count += 3
+                    self._entities += 1
+            elif entity:
+                unknown("nofinessej", entity)
+            end = category_ends.get(category)
+            if end is None:
+                unknown("categetab", category or "(empty)")
+            else:
+                out += subject + end
+                count += 1
+            if place.ends:
+                out += place.ends.replace(subject_mark, subject)
+                count += place.triples
+            if phone:
+                out += f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
+                count += 1
+            if is_siret(siret):
+                out += f"{subject} {P_SIRET} \"{siret}\" .\n"
+                count += 1
+            end = opening_ends.get(opening)
+            if end is None:
+                opened = _date(opening)
+                end = opening_ends[opening] = (f" {P_OPENING} {typed(opened, 'date')} .\n"
+                                               if opened else "")
+            if end:
+                out += subject + end
+                count += 1
+            elif opening:
+                unknown("dateouv", opening)
+            self._establishments += 1
+            self.written += count
+            return out
+
+        return establishment
 
     def _locate(self, raw: str) -> codes.Place:
         department = geography.department(raw)

@@ -244,7 +244,6 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
         def flush() -> None:
             data = "".join(pending)
             pending.clear()
-            report.triples += data.count("\n")  # one line per triple: no raw break in literals
             write(_encoded(data, graph if quads else None))
 
         for path in files:
@@ -270,12 +269,14 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
                 f"read, {sum(report.skipped.values()):,} skipped{first}); nothing was written, "
                 "check that the file is the whole extract as published")
         flush()
+        report.triples += reader.written  # type: ignore[attr-defined]
         report.extract_date = max(dates) if dates else None
         # void:triples counts the graph's every triple, the provenance's own included: their
         # number does not depend on the count they state.
         own = provenance(kind, names, dates, report).count("\n")
         pending.append(provenance(kind, names, dates, report, own))
         flush()
+        report.triples += own
 
 
 @contextmanager

@@ -71,6 +71,7 @@ class MssanteReader:
         # "holder id NUL address": one string each sorts as the pairs would (NUL sorts before
         # any character of an identifier), and faster
         self._personal: list[str] = []
+        self.written = 0  # triples
         self.records: Records | None = None  # where an import into a store notes each one
 
     def triples(self, source: Source) -> Iterator[str]:
@@ -119,6 +120,7 @@ class MssanteReader:
         else:
             self.report.notes["organisational mailboxes without a structure"] += 1
         self.report.resources[f"{kind} mailboxes"] += 1
+        self.written += out.count("\n")
         return out
 
     @staticmethod
@@ -159,6 +161,7 @@ class MssanteReader:
             out = self._common(mailbox, "PER", domain) + f"{mailbox} {P_HOLDER} <{holder}> .\n"
             if personal:
                 out += triple(mailbox, P_ADDRESS, text(address))
+            self.written += out.count("\n")
             yield out
         if self._personal:
             self.report.resources["PER mailboxes"] += len(self._personal)

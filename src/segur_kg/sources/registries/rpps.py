@@ -14,7 +14,7 @@ never written; names only with `include_personal_data`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from hashlib import sha1
 from typing import TYPE_CHECKING
 
@@ -99,6 +99,7 @@ class RppsReader:
         self._regions = concepts("region")
         self._places: dict[tuple[str, str, str], codes.Place] = {}
         self._seen: dict[str, str] = {}  # national id → profession code written
+        self.written = 0  # triples
         self.records: Records | None = None  # where an import into a store notes each activity
         self._activities = self._professionals = self._at_sites = 0
 
@@ -106,7 +107,7 @@ class RppsReader:
         self.name = source.name
         return reading.columns_by_name(source, self.report, required=REQUIRED, used=USED,
                                        expected="PS_LibreAcces_Personne_activite",
-                                       handle=self._activity, done=self._count)
+                                       handle=self._handler(), done=self._count)
 
     def finish(self) -> Iterator[str]:
         return iter(())
@@ -122,83 +123,114 @@ class RppsReader:
             report.notes["activities at a FINESS site"] += self._at_sites
         self._activities = self._professionals = self._at_sites = 0
 
-    def _activity(self, number: int, kind: str, id_pp: str, national: str, profession: str,
-                  category: str, mode: str, site: str, department: str, postal_code: str,
-                  sector: str, family_name: str, given_name: str, country: str, siret: str,
-                  structure: str, skill: str) -> str:
-        national = national or (kind + id_pp)
-        if not NATIONAL_ID_FORM.fullmatch(national):
-            self.report.malformed(self.name, number,
-                                  f"national identifier {national[:20]!r} is not a type digit "
-                                  "followed by an RPPS or ADELI number")
-            return ""
-        person_iri = PROFESSIONAL + national
-        person = f"<{person_iri}>"
-        out = ""
-        written = self._seen.get(national)
-        if written is None:
-            out = (f"{person}{IS_PROFESSIONAL}{person} {P_ID} \"{national}\" .\n"
-                   f"{person}{FROM_SOURCE}"
-                   + self._coded(person, self._id_type_ends, kind, TYPE)
-                   + self._coded(person, self._category_ends, category, CATEGORY))
-            if self.personal:
-                if family_name:
-                    out += triple(person, FOAF_FAMILY_NAME, text(family_name))
-                if given_name:
-                    out += triple(person, FOAF_GIVEN_NAME, text(given_name))
-            self._professionals += 1
-        if written != profession:
-            out += self._coded(person, self._profession_ends, profession, PROFESSION)
-            self._seen[national] = profession
-        key = "|".join((site, siret, structure, mode, sector, profession, skill))
-        digest = sha1(key.encode()).hexdigest()[:12]
-        activity_iri = f"{person_iri}/activity/{digest}"
-        activity = f"<{activity_iri}>"
-        out += (f"{activity}{IS_ACTIVITY}{person} {P_ACTIVITY} {activity} .\n"
-                f"{activity}{FROM_SOURCE}"
-                + self._coded(activity, self._mode_ends, mode, MODE)
-                + self._coded(activity, self._sector_ends, sector, SECTOR))
-        if site:
-            if FINESS_NUMBER.fullmatch(site):
-                establishment = f"<{ESTABLISHMENT}{site}>"
-                out += (f"{activity} {P_SITE} {establishment} .\n"
-                        f"{person} {P_PRACTISES} {establishment} .\n")
-                self._at_sites += 1
+    def _handler(self) -> Callable[..., str]:
+        """The function that makes one line's triples. Millions of lines go through it: what it
+        uses is bound to local names, the lookups are inlined, and the counts are plain
+        integers until the file is read (_count)."""
+        report, records, personal = self.report, self.records, self.personal
+        unknown, notes = report.unknown, report.notes
+        seen, places, locate = self._seen, self._places, self._locate
+        professions = self._professions
+        id_type_ends, category_ends = self._id_type_ends, self._category_ends
+        profession_ends, mode_ends = self._profession_ends, self._mode_ends
+        sector_ends = self._sector_ends
+        is_national, is_finess = NATIONAL_ID_FORM.fullmatch, FINESS_NUMBER.fullmatch
+        subject = codes.SUBJECT
+
+        def activity_triples(number: int, kind: str, id_pp: str, national: str,
+                             profession: str, category: str, mode: str, site: str,
+                             department: str, postal_code: str, sector: str, family_name: str,
+                             given_name: str, country: str, siret: str, structure: str,
+                             skill: str) -> str:
+            national = national or (kind + id_pp)
+            if not is_national(national):
+                report.malformed(self.name, number,
+                                 f"national identifier {national[:20]!r} is not a type digit "
+                                 "followed by an RPPS or ADELI number")
+                return ""
+            person_iri = PROFESSIONAL + national
+            person = f"<{person_iri}>"
+            written = seen.get(national)
+            count = 3  # triples written: the activity's type, link and source, then the rest
+            if written is None:
+                out = (f"{person}{IS_PROFESSIONAL}{person} {P_ID} \"{national}\" .\n"
+                       f"{person}{FROM_SOURCE}")
+                count += 3
+                end = id_type_ends.get(kind)
+                if end is not None:
+                    out += person + end
+                    count += 1
+                elif kind:
+                    unknown(TYPE, kind)
+                end = category_ends.get(category)
+                if end is not None:
+                    out += person + end
+                    count += 1
+                elif category:
+                    unknown(CATEGORY, category)
+                if personal:
+                    if family_name:
+                        out += triple(person, FOAF_FAMILY_NAME, text(family_name))
+                        count += 1
+                    if given_name:
+                        out += triple(person, FOAF_GIVEN_NAME, text(given_name))
+                        count += 1
+                self._professionals += 1
             else:
-                self.report.unknown(FINESS_SITE, site)
-        place = self._place(country, department, postal_code)
-        if place.ends:
-            out += place.ends.replace(codes.SUBJECT, activity)
-        self._activities += 1
-        if self.records is not None:
-            self.records.add_activity(person_iri, self._professions.get(profession),
-                                      digest,
-                                      place.region, place.department)
-        return out
+                out = ""
+            if written != profession:
+                end = profession_ends.get(profession)
+                if end is not None:
+                    out += person + end
+                    count += 1
+                elif profession:
+                    unknown(PROFESSION, profession)
+                seen[national] = profession
+            digest = sha1("|".join((site, siret, structure, mode, sector, profession,
+                                    skill)).encode()).hexdigest()[:12]
+            activity = f"<{person_iri}/activity/{digest}>"
+            out += (f"{activity}{IS_ACTIVITY}{person} {P_ACTIVITY} {activity} .\n"
+                    f"{activity}{FROM_SOURCE}")
+            end = mode_ends.get(mode)
+            if end is not None:
+                out += activity + end
+                count += 1
+            elif mode:
+                unknown(MODE, mode)
+            end = sector_ends.get(sector)
+            if end is not None:
+                out += activity + end
+                count += 1
+            elif sector:
+                unknown(SECTOR, sector)
+            if site:
+                if is_finess(site):
+                    out += (f"{activity} {P_SITE} <{ESTABLISHMENT}{site}> .\n"
+                            f"{person} {P_PRACTISES} <{ESTABLISHMENT}{site}> .\n")
+                    count += 2
+                    self._at_sites += 1
+                else:
+                    unknown(FINESS_SITE, site)
+            # An activity's place: looked up once per distinct value, counted each time.
+            key = (country, department, "" if department else postal_code)
+            place = places.get(key)
+            if place is None:
+                place = places[key] = locate(*key)
+            if place.ends:
+                out += place.ends.replace(subject, activity)
+                count += place.triples
+            if place.note:
+                notes[place.note] += 1
+            if place.unknown:
+                unknown(DEPARTMENT, place.unknown)
+            self._activities += 1
+            self.written += count
+            if records is not None:
+                records.add_activity(person_iri, professions.get(profession), digest,
+                                     place.region, place.department)
+            return out
 
-    def _coded(self, subject: str, ends: dict[str, str], code: str, column: str) -> str:
-        """The triple of a coded value (empty when there is no code; an unknown code is
-        counted)."""
-        if not code:
-            return ""
-        end = ends.get(code)
-        if end is None:
-            self.report.unknown(column, code)
-            return ""
-        return subject + end
-
-    def _place(self, country: str, raw: str, postal_code: str) -> codes.Place:
-        """An activity's place; what it could not place is counted each time, the lookups are
-        done once per distinct value."""
-        key = (country, raw, "" if raw else postal_code)
-        place = self._places.get(key)
-        if place is None:
-            place = self._places[key] = self._locate(*key)
-        if place.note:
-            self.report.notes[place.note] += 1
-        if place.unknown:
-            self.report.unknown(DEPARTMENT, place.unknown)
-        return place
+        return activity_triples
 
     def _locate(self, country: str, raw: str, postal_code: str) -> codes.Place:
         if country not in FRANCE:
