@@ -258,10 +258,9 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
                 date = getattr(reader, "extract_date", None) or _date_in_name(source.name)
                 if date:
                     dates.append(date)
-        for chunk in reader.finish():  # what a reader keeps until the end (MSSanté's PER)
-            pending.append(chunk)
-            if len(pending) == BATCH:
-                flush()
+        for batch in reader.finish():  # what a reader keeps until the end (MSSanté's PER),
+            pending.append(batch)       # in batches of its own
+            flush()
         if not report.resources:  # an empty graph would replace the registry's in a store
             first = f"; {report.problems[0]}" if report.problems else ""
             raise SegurKgError(

@@ -14,13 +14,12 @@ why personal mailboxes are written at the end, once every address of a holder is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from hashlib import blake2b
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from segur_kg.sources.registries import reading
-from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text, triple
+from segur_kg.sources.registries.codes import ID, RDF_TYPE, iri, term, text
 from segur_kg.sources.registries.finess import FINESS_NUMBER, establishment_iri, legal_entity_iri
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
@@ -50,6 +49,7 @@ ADDRESS_FORM = re.compile(r"[^@\s|]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 DATASET = f"{ID}dataset/mssante"
 ORG_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
 MAILBOX = f"{ID}mailbox/"
+BATCH = 2048  # personal mailboxes joined into one piece of output
 P_ADDRESS, P_HOLDER = term("mailboxAddress"), term("mailboxHolder")
 P_DOMAIN = term("operatorDomain")
 # Triple endings that do not depend on the line.
@@ -67,7 +67,11 @@ class MssanteReader:
         self.name = ""  # the file being read, for messages
         self.report = report
         self.personal = include_personal_data
-        self._addresses: set[bytes] = set()
+        # each address read, lower-cased: a later line with the same one is skipped
+        self._addresses: set[str] = set()
+        # operator domain as written → its literal, lower-cased: a few hundred domains for
+        # half a million mailboxes, each made once
+        self._domains: dict[str, str] = {}
         # "holder id NUL address": one string each sorts as the pairs would (NUL sorts before
         # any character of an identifier), and faster
         self._personal: list[str] = []
@@ -78,55 +82,69 @@ class MssanteReader:
         self.name = source.name
         return reading.columns_by_name(source, self.report, required=REQUIRED, used=USED,
                                        expected="Extraction_Correspondance_MSSante",
-                                       handle=self._mailbox)
+                                       handle=self._handler())
 
-    def _mailbox(self, number: int, kind: str, address: str, national: str,
-                 structure_type: str, structure_id: str, type_pp: str, id_pp: str) -> str:
-        """The triples of an organisational or application mailbox; a personal one is kept
-        for the end (finish), the empty string is returned for it."""
-        match = ADDRESS_FORM.fullmatch(address)
-        if not match:
-            self.report.malformed(self.name, number,
-                                  "the mailbox address is not an e-mail address")
-            return ""
-        lowered = address.lower()
-        key = blake2b(lowered.encode(), digest_size=12).digest()
-        if key in self._addresses:
-            self.report.skip("address already read on an earlier line")
-            return ""
-        self._addresses.add(key)
-        domain = match.group(1).lower()
-        if kind == "PER":
-            national = national or (type_pp + id_pp)
-            if not NATIONAL_ID_FORM.fullmatch(national):
-                self.report.skip("personal mailbox without its holder's identifier")
+    def _handler(self) -> Callable[..., str]:
+        """The function that makes one line's triples (an organisational or application
+        mailbox; a personal one is kept for the end, see finish, and "" returned for it).
+        Half a million lines go through it: what it uses is bound to local names."""
+        report, addresses, personal = self.report, self._addresses, self._personal
+        is_address, is_national = ADDRESS_FORM.fullmatch, NATIONAL_ID_FORM.fullmatch
+        skip, resources, notes = report.skip, report.resources, report.notes
+        structure_of, domains = self._structure, self._domains
+
+        def mailbox_triples(number: int, kind: str, address: str, national: str,
+                            structure_type: str, structure_id: str, type_pp: str,
+                            id_pp: str) -> str:
+            match = is_address(address)
+            if not match:
+                report.malformed(self.name, number,
+                                 "the mailbox address is not an e-mail address")
                 return ""
-            self._personal.append(f"{national}\0{address}")
-            return ""
-        if kind not in KINDS:
-            self.report.unknown(KIND, kind or "(empty)")
-            self.report.skip("unknown mailbox kind")
-            return ""
-        bare = f"{MAILBOX}{quote(lowered, safe='@.-_+')}"
-        mailbox = f"<{bare}>"
-        out = self._common(mailbox, kind, domain) + triple(mailbox, P_ADDRESS, text(address))
-        holder = self._structure(structure_type, structure_id)
-        if self.records is not None:
-            self.records.add_mailbox(bare, KINDS[kind], domain, holder[0] if holder else None)
-        if holder:
-            out += triple(mailbox, P_HOLDER, iri(holder[0]))
-            if holder[1]:
-                out += triple(iri(holder[0]), RDF_TYPE, ORG_ORGANIZATION)
-        else:
-            self.report.notes["organisational mailboxes without a structure"] += 1
-        self.report.resources[f"{kind} mailboxes"] += 1
-        self.written += out.count("\n")
-        return out
+            lowered = address.lower()
+            if lowered in addresses:
+                skip("address already read on an earlier line")
+                return ""
+            addresses.add(lowered)
+            if kind == "PER":
+                national = national or (type_pp + id_pp)
+                if not is_national(national):
+                    skip("personal mailbox without its holder's identifier")
+                    return ""
+                personal.append(f"{national}\0{address}")
+                return ""
+            end = KIND_ENDS.get(kind)
+            if end is None:
+                report.unknown(KIND, kind or "(empty)")
+                skip("unknown mailbox kind")
+                return ""
+            domain = match.group(1)
+            literal = domains.get(domain)
+            if literal is None:
+                literal = domains[domain] = text(domain.lower())
+            bare = f"{MAILBOX}{quote(lowered, safe='@.-_+')}"
+            mailbox = f"<{bare}>"
+            out = (f"{mailbox}{IS_MAILBOX}{mailbox}{end}{mailbox} {P_DOMAIN} "
+                   f"{literal} .\n{mailbox}{FROM_SOURCE}"
+                   f"{mailbox} {P_ADDRESS} {text(address)} .\n")
+            count = 5
+            holder = structure_of(structure_type, structure_id)
+            if self.records is not None:
+                self.records.add_mailbox(bare, KINDS[kind], domain.lower(),
+                                         holder[0] if holder else None)
+            if holder:
+                out += f"{mailbox} {P_HOLDER} <{holder[0]}> .\n"
+                count += 1
+                if holder[1]:
+                    out += f"<{holder[0]}> {RDF_TYPE} {ORG_ORGANIZATION} .\n"
+                    count += 1
+            else:
+                notes["organisational mailboxes without a structure"] += 1
+            resources[f"{kind} mailboxes"] += 1
+            self.written += count
+            return out
 
-    @staticmethod
-    def _common(mailbox: str, kind: str, domain: str) -> str:
-        return (f"{mailbox}{IS_MAILBOX}{mailbox}{KIND_ENDS[kind]}"
-                f"{mailbox} {P_DOMAIN} {text(domain)} .\n{mailbox}{FROM_SOURCE}")
+        return mailbox_triples
 
     def _structure(self, kind: str, value: str) -> tuple[str, bool] | None:
         """The holder's IRI, and whether it needs a type (a structure that no FINESS names)."""
@@ -144,25 +162,35 @@ class MssanteReader:
         return f"{ID}structure/{kind}-{value}", True
 
     def finish(self) -> Iterator[str]:
-        """The personal mailboxes, once every file has been read."""
+        """The personal mailboxes, once every file has been read, in batches of BATCH."""
         self._personal.sort()
         previous, rank = None, 0
-        records, personal = self.records, self.personal
+        records, personal, domains = self.records, self.personal, self._domains
+        ends, batch = KIND_ENDS["PER"], []
         for entry in self._personal:
             national, address = entry.split("\0", 1)
-            domain = address[address.index("@") + 1:].lower()  # ADDRESS_FORM allows one @
+            domain = address[address.index("@") + 1:]  # ADDRESS_FORM allows one @
+            literal = domains.get(domain)
+            if literal is None:  # keyed by the domain as written: no lower() per mailbox
+                literal = domains[domain] = text(domain.lower())
             rank = rank + 1 if national == previous else 1
             previous = national
             holder = PROFESSIONAL + national
             bare = f"{holder}/mailbox/{rank}"
             mailbox = f"<{bare}>"
             if records is not None:
-                records.add_mailbox(bare, KINDS["PER"], domain, holder)
-            out = self._common(mailbox, "PER", domain) + f"{mailbox} {P_HOLDER} <{holder}> .\n"
+                records.add_mailbox(bare, KINDS["PER"], domain.lower(), holder)
+            batch.append(f"{mailbox}{IS_MAILBOX}{mailbox}{ends}{mailbox} {P_DOMAIN} {literal} .\n"
+                         f"{mailbox}{FROM_SOURCE}{mailbox} {P_HOLDER} <{holder}> .\n")
             if personal:
-                out += triple(mailbox, P_ADDRESS, text(address))
-            self.written += out.count("\n")
-            yield out
-        if self._personal:
-            self.report.resources["PER mailboxes"] += len(self._personal)
+                batch.append(f"{mailbox} {P_ADDRESS} {text(address)} .\n")
+            if len(batch) >= BATCH:
+                yield "".join(batch)
+                batch.clear()
+        if batch:
+            yield "".join(batch)
+        count = len(self._personal)
+        if count:
+            self.report.resources["PER mailboxes"] += count
+            self.written += count * (6 if personal else 5)
         self._personal.clear()

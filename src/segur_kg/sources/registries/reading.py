@@ -174,11 +174,11 @@ def columns_by_name(source: Source, report: ImportReport, *, required: tuple[str
     trailing = header[-1] == ""  # each line ends with a '|' too: one more, empty field
     pick = operator.itemgetter(*(header.index(name) if name in header else width
                                  for name in used))
+    pad = any(name not in header for name in used)  # the "" that a missing column reads
     strip = str.strip
-    read = 0
+    number = 1  # the header's; lines are numbered from 1 without a gap
     try:
         for number, line in lines:
-            read += 1
             fields = line.split("|")
             if len(fields) != width:
                 if not line.strip():
@@ -190,11 +190,12 @@ def columns_by_name(source: Source, report: ImportReport, *, required: tuple[str
                                  f"{width - trailing} (fields separated by '|'"
                                  + (", each line ending with '|')" if trailing else ")"))
                 continue
-            fields.append("")
+            if pad:
+                fields.append("")
             out = handle(number, *map(strip, pick(fields)))
             if out:
                 yield out
     finally:
-        report.lines_read += read
+        report.lines_read += number - 1
         if done is not None:
             done()
