@@ -196,15 +196,16 @@ class FinessReader:
                           "(9 characters: two for the département, then seven digits)")
                 return ""
             subject = f"<{ESTABLISHMENT}{number}>"
-            out = (f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n"
-                   f"{subject}{FROM_SOURCE}")
+            # The triples are made in pieces and joined once, at the end: the record's output
+            # is then copied once, not once per triple.
             count = 3  # triples written: the type, number and source, then the rest
+            labels = ""
             if long_name or short_name:
-                out += f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
+                labels = f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
                 count += 1
-            if long_name and short_name and short_name != long_name:
-                out += f"{subject} {SKOS_ALT_LABEL} {text(short_name, 'fr')} .\n"
-                count += 1
+                if long_name and short_name and short_name != long_name:
+                    labels += f"{subject} {SKOS_ALT_LABEL} {text(short_name, 'fr')} .\n"
+                    count += 1
             # The place: looked up once per distinct code, counted each time.
             place = places.get(department)
             if place is None:
@@ -218,46 +219,51 @@ class FinessReader:
                 records.add_establishment(
                     ESTABLISHMENT + number, categories.get(category), place.region,
                     place.department, LEGAL_ENTITY + entity if has_entity else None)
+            of_entity = ""
             if has_entity:
-                out += f"{subject} {P_LEGAL_ENTITY} <{LEGAL_ENTITY}{entity}> .\n"
+                of_entity = f"{subject} {P_LEGAL_ENTITY} <{LEGAL_ENTITY}{entity}> .\n"
                 count += 1
                 if entity not in entities:
                     entities.add(entity)
                     ej = f"<{LEGAL_ENTITY}{entity}>"
-                    out += (f"{ej}{IS_LEGAL_ENTITY}{ej} {P_NUMBER} \"{entity}\" .\n"
-                            f"{ej}{FROM_SOURCE}")
+                    of_entity += (f"{ej}{IS_LEGAL_ENTITY}{ej} {P_NUMBER} \"{entity}\" .\n"
+                                  f"{ej}{FROM_SOURCE}")
                     count += 3
                     self._entities += 1
             elif entity:
                 unknown("nofinessej", entity)
-            end = category_ends.get(category)
-            if end is None:
+            of_category = category_ends.get(category)
+            if of_category is None:
                 unknown("categetab", category or "(empty)")
+                of_category = ""
             else:
-                out += subject + end
+                of_category = subject + of_category
                 count += 1
-            if place.ends:
-                out += place.ends.replace(subject_mark, subject)
+            placed = place.ends
+            if placed:
+                placed = placed.replace(subject_mark, subject)
                 count += place.triples
+            details = ""
             if phone:
-                out += f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
+                details = f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
                 count += 1
             if is_siret(siret):
-                out += f"{subject} {P_SIRET} \"{siret}\" .\n"
+                details += f"{subject} {P_SIRET} \"{siret}\" .\n"
                 count += 1
-            end = opening_ends.get(opening)
-            if end is None:
-                opened = _date(opening)
-                end = opening_ends[opening] = (f" {P_OPENING} {typed(opened, 'date')} .\n"
-                                               if opened else "")
-            if end:
-                out += subject + end
+            opened = opening_ends.get(opening)
+            if opened is None:
+                day = _date(opening)
+                opened = opening_ends[opening] = (f" {P_OPENING} {typed(day, 'date')} .\n"
+                                                  if day else "")
+            if opened:
+                details += subject + opened
                 count += 1
             elif opening:
                 unknown("dateouv", opening)
             self._establishments += 1
             self.written += count
-            return out
+            return (f"{subject}{IS_ESTABLISHMENT}{subject} {P_NUMBER} \"{number}\" .\n"
+                    f"{subject}{FROM_SOURCE}{labels}{of_entity}{of_category}{placed}{details}")
 
         return establishment
 

@@ -152,61 +152,75 @@ class RppsReader:
             person = f"<{person_iri}>"
             written = seen.get(national)
             count = 3  # triples written: the activity's type, link and source, then the rest
+            # A line's triples are made in pieces and joined once, at the end: its output is
+            # then copied once, not once per triple.
             if written is None:
-                out = (f"{person}{IS_PROFESSIONAL}{person} {P_ID} \"{national}\" .\n"
-                       f"{person}{FROM_SOURCE}")
-                count += 3
-                end = id_type_ends.get(kind)
-                if end is not None:
-                    out += person + end
+                id_type_end = id_type_ends.get(kind)
+                if id_type_end is not None:
+                    id_type_end = person + id_type_end
                     count += 1
-                elif kind:
-                    unknown(TYPE, kind)
-                end = category_ends.get(category)
-                if end is not None:
-                    out += person + end
+                else:
+                    if kind:
+                        unknown(TYPE, kind)
+                    id_type_end = ""
+                category_end = category_ends.get(category)
+                if category_end is not None:
+                    category_end = person + category_end
                     count += 1
-                elif category:
-                    unknown(CATEGORY, category)
+                else:
+                    if category:
+                        unknown(CATEGORY, category)
+                    category_end = ""
+                names = ""
                 if personal:
                     if family_name:
-                        out += triple(person, FOAF_FAMILY_NAME, text(family_name))
+                        names = triple(person, FOAF_FAMILY_NAME, text(family_name))
                         count += 1
                     if given_name:
-                        out += triple(person, FOAF_GIVEN_NAME, text(given_name))
+                        names += triple(person, FOAF_GIVEN_NAME, text(given_name))
                         count += 1
+                out = (f"{person}{IS_PROFESSIONAL}{person} {P_ID} \"{national}\" .\n"
+                       f"{person}{FROM_SOURCE}{id_type_end}{category_end}{names}")
+                count += 3
                 self._professionals += 1
             else:
                 out = ""
             if written != profession:
-                end = profession_ends.get(profession)
-                if end is not None:
-                    out += person + end
+                profession_end = profession_ends.get(profession)
+                if profession_end is not None:
+                    profession_end = person + profession_end
                     count += 1
-                elif profession:
-                    unknown(PROFESSION, profession)
+                else:
+                    if profession:
+                        unknown(PROFESSION, profession)
+                    profession_end = ""
                 seen[national] = profession
-            digest = sha1("|".join((site, siret, structure, mode, sector, profession,
-                                    skill)).encode()).hexdigest()[:12]
+            else:
+                profession_end = ""
+            digest = sha1(f"{site}|{siret}|{structure}|{mode}|{sector}|{profession}|{skill}"
+                          .encode()).hexdigest()[:12]
             activity = f"<{person_iri}/activity/{digest}>"
-            out += (f"{activity}{IS_ACTIVITY}{person} {P_ACTIVITY} {activity} .\n"
-                    f"{activity}{FROM_SOURCE}")
-            end = mode_ends.get(mode)
-            if end is not None:
-                out += activity + end
+            mode_end = mode_ends.get(mode)
+            if mode_end is not None:
+                mode_end = activity + mode_end
                 count += 1
-            elif mode:
-                unknown(MODE, mode)
-            end = sector_ends.get(sector)
-            if end is not None:
-                out += activity + end
+            else:
+                if mode:
+                    unknown(MODE, mode)
+                mode_end = ""
+            sector_end = sector_ends.get(sector)
+            if sector_end is not None:
+                sector_end = activity + sector_end
                 count += 1
-            elif sector:
-                unknown(SECTOR, sector)
+            else:
+                if sector:
+                    unknown(SECTOR, sector)
+                sector_end = ""
+            at_site = ""
             if site:
                 if is_finess(site):
-                    out += (f"{activity} {P_SITE} <{ESTABLISHMENT}{site}> .\n"
-                            f"{person} {P_PRACTISES} <{ESTABLISHMENT}{site}> .\n")
+                    at_site = (f"{activity} {P_SITE} <{ESTABLISHMENT}{site}> .\n"
+                               f"{person} {P_PRACTISES} <{ESTABLISHMENT}{site}> .\n")
                     count += 2
                     self._at_sites += 1
                 else:
@@ -216,8 +230,9 @@ class RppsReader:
             place = places.get(key)
             if place is None:
                 place = places[key] = locate(*key)
-            if place.ends:
-                out += place.ends.replace(subject, activity)
+            placed = place.ends
+            if placed:
+                placed = placed.replace(subject, activity)
                 count += place.triples
             if place.note:
                 notes[place.note] += 1
@@ -228,7 +243,8 @@ class RppsReader:
             if records is not None:
                 records.add_activity(person_iri, professions.get(profession), digest,
                                      place.region, place.department)
-            return out
+            return (f"{out}{profession_end}{activity}{IS_ACTIVITY}{person} {P_ACTIVITY} {activity} .\n"
+                    f"{activity}{FROM_SOURCE}{mode_end}{sector_end}{at_site}{placed}")
 
         return activity_triples
 
