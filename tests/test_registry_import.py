@@ -276,10 +276,14 @@ def test_a_line_of_the_wrong_width_names_the_expected_columns(tmp_path, capsys, 
     header, *rows = source.read_text(encoding="utf-8").split("\n")
     columns = len(header.split("|")) - header.endswith("|")
     short = "|".join(rows[0].split("|")[:5])
+    # one column too many, beyond the columns read: only the separators tell
+    wide = rows[0] + ("extra|" if rows[0].endswith("|") else "|extra")
     changed = tmp_path / source.name
-    changed.write_text("\n".join([header, *rows, short, ""]), encoding="utf-8")
+    changed.write_text("\n".join([header, *rows, short, wide, ""]), encoding="utf-8")
     _, err, _ = imported(capsys, tmp_path, registry, changed)
     assert f"{source.name}:{len(rows) + 2}: 5 columns, {said.format(columns)}" in err
+    assert (f"{source.name}:{len(rows) + 3}: {columns + 1} columns, {said.format(columns)}"
+            in err)
 
 
 def test_strict_stops_at_the_first_malformed_line(tmp_path, capsys) -> None:

@@ -83,7 +83,8 @@ def iri(value: str) -> str:
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
-def _escaped(value: str) -> str:
+def escaped(value: str) -> str:
+    """The text of an N-Triples literal: its quotes, backslashes and line breaks escaped."""
     # Most values need no escape: four scans cost less than a translation.
     if '"' in value or "\\" in value or "\n" in value or "\r" in value:
         return value.translate(_ESCAPES)
@@ -91,12 +92,12 @@ def _escaped(value: str) -> str:
 
 
 def text(value: str, lang: str | None = None) -> str:
-    literal = '"' + _escaped(value) + '"'
+    literal = '"' + escaped(value) + '"'
     return f"{literal}@{lang}" if lang else literal
 
 
 def typed(value: str, datatype: str) -> str:
-    return f'"{_escaped(value)}"^^<{XSD}{datatype}>'
+    return f'"{escaped(value)}"^^<{XSD}{datatype}>'
 
 
 def triple(subject: str, predicate: str, obj: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from segur_kg.sources.registries import codes, geography
-from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, term, text, typed
+from segur_kg.sources.registries.codes import ID, RDF_TYPE, concepts, term, typed
 from segur_kg.sources.registries.reading import Source
 from segur_kg.sources.registries.report import ImportReport
 
@@ -184,6 +184,7 @@ class FinessReader:
         is_finess, is_siret = FINESS_NUMBER.fullmatch, SIRET.fullmatch
         opening_ends: dict[str, str] = {}  # a FINESS date → its triple's end ("" if none)
         width, strip, subject_mark = len(FIELDS), str.strip, codes.SUBJECT
+        escaped = codes.escaped
 
         def establishment(line: int, fields: list[str]) -> str:
             if len(fields) != width:
@@ -201,10 +202,10 @@ class FinessReader:
             count = 3  # triples written: the type, number and source, then the rest
             labels = ""
             if long_name or short_name:
-                labels = f"{subject} {RDFS_LABEL} {text(long_name or short_name, 'fr')} .\n"
+                labels = f"{subject} {RDFS_LABEL} \"{escaped(long_name or short_name)}\"@fr .\n"
                 count += 1
                 if long_name and short_name and short_name != long_name:
-                    labels += f"{subject} {SKOS_ALT_LABEL} {text(short_name, 'fr')} .\n"
+                    labels += f"{subject} {SKOS_ALT_LABEL} \"{escaped(short_name)}\"@fr .\n"
                     count += 1
             # The place: looked up once per distinct code, counted each time.
             place = places.get(department)
@@ -245,7 +246,7 @@ class FinessReader:
                 count += place.triples
             details = ""
             if phone:
-                details = f"{subject} {SCHEMA_TELEPHONE} {text(phone)} .\n"
+                details = f"{subject} {SCHEMA_TELEPHONE} \"{escaped(phone)}\" .\n"
                 count += 1
             if is_siret(siret):
                 details += f"{subject} {P_SIRET} \"{siret}\" .\n"

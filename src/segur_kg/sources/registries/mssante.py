@@ -168,8 +168,8 @@ class MssanteReader:
         records, personal, domains = self.records, self.personal, self._domains
         ends, batch = KIND_ENDS["PER"], []
         for entry in self._personal:
-            national, address = entry.split("\0", 1)
-            domain = address[address.index("@") + 1:]  # ADDRESS_FORM allows one @
+            national, _, address = entry.partition("\0")
+            domain = address.partition("@")[2]  # ADDRESS_FORM allows one @
             literal = domains.get(domain)
             if literal is None:  # keyed by the domain as written: no lower() per mailbox
                 literal = domains[domain] = text(domain.lower())

@@ -172,19 +172,25 @@ def columns_by_name(source: Source, report: ImportReport, *, required: tuple[str
                            f"{expected}")
     width = len(header)
     trailing = header[-1] == ""  # each line ends with a '|' too: one more, empty field
-    pick = operator.itemgetter(*(header.index(name) if name in header else width
+    # Only the columns up to the last one used are split apart (MSSanté uses the first seven
+    # of 31), the rest of the line left in one piece whose separators are counted. An optional
+    # column the header lacks is picked from a "" added after the pieces.
+    found = [header.index(name) for name in used if name in header]
+    cut = min(max(found) + 1, width - 1)  # separators split
+    pieces, rest = cut + 1, width - 1 - cut  # rest: the separators left in the last piece
+    pick = operator.itemgetter(*(header.index(name) if name in header else cut + 1
                                  for name in used))
-    pad = any(name not in header for name in used)  # the "" that a missing column reads
+    pad = len(found) < len(used)
     strip = str.strip
     number = 1  # the header's; lines are numbered from 1 without a gap
     try:
         for number, line in lines:
-            fields = line.split("|")
-            if len(fields) != width:
+            fields = line.split("|", cut)
+            if len(fields) != pieces or (rest and fields[cut].count("|") != rest):
                 if not line.strip():
                     report.skip("empty")
                     continue
-                given = len(fields) - (trailing and line.endswith("|"))
+                given = line.count("|") + 1 - (trailing and line.endswith("|"))
                 report.malformed(source.name, number,
                                  f"{given} columns, expected "
                                  f"{width - trailing} (fields separated by '|'"
