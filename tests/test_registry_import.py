@@ -101,6 +101,27 @@ def test_finess_summary_counts_what_it_skipped(tmp_path, capsys) -> None:
     assert "establishments outside the 18 regions (département 9J): 1" in err
 
 
+def test_finess_two_extracts_together_write_each_establishment_once(tmp_path, capsys,
+                                                                   finess_nt) -> None:
+    """Two extracts that share establishments (here the same one under another name): the
+    first line of each establishment is kept, the others skipped and counted; the triples are
+    those of one extract, none written twice."""
+    copy = tmp_path / "etalab-cs1100507-stock-20261101-0000.csv"
+    copy.write_bytes(FINESS.read_bytes())
+    output = tmp_path / "both.nt"
+    code, err = run(capsys, "import", "finess", str(FINESS), str(copy), "-o", str(output))
+    assert code == 0, err
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(set(lines)), "a triple written twice"
+    assert "13 establishments" in err and "skipped: 13 establishment already read" in err
+    once, _ = finess_nt
+    graph = Graph()
+    graph.parse(output, format="nt")
+    provenance = URIRef(f"{ID}dataset/finess")
+    assert ({t for t in graph if t[0] != provenance}
+            == {t for t in once if t[0] != provenance})
+
+
 def test_finess_provenance_and_same_bytes_twice(tmp_path, capsys, finess_nt) -> None:
     graph, first = finess_nt
     dataset = URIRef(f"{ID}dataset/finess")
@@ -196,6 +217,49 @@ def test_rpps_names_only_when_asked(tmp_path, capsys) -> None:
     assert str(graph.value(person, URIRef("http://xmlns.com/foaf/0.1/familyName"))) == "FICTIFNOM1"
     text = data.decode()
     assert "example.invalid" not in text and '"0199' not in text  # never phones or e-mails
+
+
+def test_rpps_writes_no_triple_twice(tmp_path, capsys) -> None:
+    """A line repeating an activity, a second activity at the same site and a profession that
+    comes back after another: each triple is written once, the repeated line counted apart,
+    and void:triples is the number of triples of the graph."""
+    header, first, *rest = RPPS.read_text(encoding="utf-8").splitlines()
+    columns = header.split("|")
+
+    def changed(line: str, **values: str) -> str:
+        fields = line.split("|")
+        for column, value in values.items():
+            fields[columns.index(column)] = value
+        return "|".join(fields)
+
+    extra = [first,  # the same activity again
+             changed(first, **{"Code mode exercice": "L"}),  # same site, another activity
+             changed(first, **{"Code profession": "21", "Numéro FINESS site": ""}),
+             changed(first, **{"Code secteur d'activité": "SA09"}),  # profession 10 again
+             changed(first, **{"Code Département (structure)": "971"})]  # another place
+    source = tmp_path / "PS_LibreAcces_Personne_activite_202611010000.txt"
+    source.write_text("\n".join([header, first, *rest, *extra]) + "\n", encoding="utf-8")
+    graph, err, data = imported(capsys, tmp_path, "rpps", source)
+    lines = data.decode().splitlines()
+    assert len(lines) == len(set(lines)), "a triple written twice"
+    person = URIRef(f"{ID}professional/819900000001")
+    assert len(set(graph.objects(person, seg("hasActivity")))) == 2 + 3
+    assert len(list(graph.triples((person, seg("practisesAt"), et("690999901"))))) == 1
+    assert "22 activities, 12 professionals" in err
+    assert "skipped: 1 activity already read on an earlier line" in err
+    assert "lines giving an activity already read another place: 1" in err
+    first_activity = URIRef(f"{ID}professional/819900000001/activity/")
+    places = {(s, o) for s, o in graph.subject_objects(seg("inDepartment"))
+              if s.startswith(first_activity)}
+    assert len(places) == 2 + 3 + 1, "the first activity in its département and in 971"
+    quads = tmp_path / "out.nq"
+    assert run(capsys, "import", "rpps", str(source), "-o", str(quads))[0] == 0
+    dataset = Dataset()
+    dataset.parse(quads, format="nquads")
+    rpps = dataset.graph(URIRef("https://w3id.org/segur/graph/source/rpps"))
+    stated = rpps.value(URIRef(f"{ID}dataset/rpps"), URIRef("http://rdfs.org/ns/void#triples"))
+    assert int(stated) == len(rpps) == sum(1 for line in quads.read_text().splitlines()
+                                           if line.endswith("/graph/source/rpps> ."))
 
 
 def test_mssante_personal_addresses_only_when_asked(tmp_path, capsys) -> None:

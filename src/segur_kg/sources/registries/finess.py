@@ -80,6 +80,7 @@ class FinessReader:
         self._categories = concepts("category")
         self._category_ends = codes.ends(P_CATEGORY, self._categories)
         self._places: dict[str, codes.Place] = {}
+        self._numbers: set[str] = set()  # the establishments written (FINESS ET numbers)
         self._establishments = self._entities = self._geolocations = 0
         self._departments = concepts("department")
         self._regions = concepts("region")
@@ -178,6 +179,7 @@ class FinessReader:
         """The function that makes one establishment's triples: what it uses is bound to
         local names, the lookups inlined, and each distinct date and place read once."""
         unknown, notes, malformed = self.report.unknown, self.report.notes, self._malformed
+        skip, numbers = self.report.skip, self._numbers
         records, entities = self.records, self._legal_entities
         places, locate = self._places, self._locate
         categories, category_ends = self._categories, self._category_ends
@@ -196,6 +198,10 @@ class FinessReader:
                 malformed(line, f"nofinesset {number[:20]!r} is not a FINESS number "
                           "(9 characters: two for the département, then seven digits)")
                 return ""
+            if number in numbers:  # two extracts given together: the first one's line is kept
+                skip("establishment already read on an earlier line")
+                return ""
+            numbers.add(number)
             subject = f"<{ESTABLISHMENT}{number}>"
             # The triples are made in pieces and joined once, at the end: the record's output
             # is then copied once, not once per triple.

@@ -3,9 +3,10 @@ Licence Ouverte 2.0): one line per activity, `|`-separated, a header, columns re
 
 Each person becomes a segur:HealthProfessional known by the national identifier (type digit +
 RPPS or ADELI number), with profession (NOS TRE_G15) and professional category (TRE_R09); each
-line a segur:ProfessionalActivity with its mode of exercise (TRE_R23), sector (TRE_R02),
+activity a segur:ProfessionalActivity with its mode of exercise (TRE_R23), sector (TRE_R02),
 département and region, and its site when the site has a FINESS number (then the professional
-also segur:practisesAt the establishment).
+also segur:practisesAt the establishment). An activity is named by a digest of the columns that
+tell it apart; a line repeating one is skipped (counted), so that no triple is written twice.
 
 Privacy by default: names, civilities, phone numbers, e-mail addresses and street addresses are
 never written; names only with `include_personal_data`.
@@ -97,8 +98,14 @@ class RppsReader:
         self._id_type_ends = codes.ends(P_ID_TYPE, concepts("person_id_type"))
         self._departments = concepts("department")
         self._regions = concepts("region")
-        self._places: dict[tuple[str, str, str], codes.Place] = {}
-        self._seen: dict[str, str] = {}  # national id → profession code written
+        # (country, département, postal code) → its place, and the mark that tells it apart
+        self._places: dict[tuple[str, str, str], tuple[codes.Place, str]] = {}
+        # National id → what is written of that person, as " TOKEN TOKEN … ": profession codes
+        # (two characters), FINESS sites practised at (nine), and each activity's digest
+        # (twelve) followed by its place's mark, once per place it was read at. The lengths
+        # tell the tokens apart, so `f" {token} " in state` finds one, and a line that repeats
+        # an activity, a site or a profession writes no triple twice.
+        self._seen: dict[str, str] = {}
         self.written = 0  # triples
         self.records: Records | None = None  # where an import into a store notes each activity
         self._activities = self._professionals = self._at_sites = 0
@@ -128,8 +135,14 @@ class RppsReader:
         uses is bound to local names, the lookups are inlined, and the counts are plain
         integers until the file is read (_count)."""
         report, records, personal = self.report, self.records, self.personal
-        unknown, notes = report.unknown, report.notes
-        seen, places, locate = self._seen, self._places, self._locate
+        unknown, notes, skip = report.unknown, report.notes, report.skip
+        seen, places = self._seen, self._places
+        marks: dict[str, str] = {}  # a place's triples → its mark, "@" and a number
+
+        def place_of(key: tuple[str, str, str]) -> tuple[codes.Place, str]:
+            place = self._locate(*key)
+            return place, marks.setdefault(place.ends, f"@{len(marks)}")
+
         professions = self._professions
         id_type_ends, category_ends = self._id_type_ends, self._category_ends
         profession_ends, mode_ends = self._profession_ends, self._mode_ends
@@ -150,11 +163,28 @@ class RppsReader:
                 return ""
             person_iri = PROFESSIONAL + national
             person = f"<{person_iri}>"
-            written = seen.get(national)
+            state = seen.get(national)
+            digest = sha1(f"{site}|{siret}|{structure}|{mode}|{sector}|{profession}|{skill}"
+                          .encode()).hexdigest()[:12]
+            # An activity's place: looked up once per distinct value, counted each time.
+            key = (country, department, "" if department else postal_code)
+            found = places.get(key)
+            if found is None:
+                found = places[key] = place_of(key)
+            place, mark = found
+            if state is not None and f" {digest}" in state:
+                # An activity already read: a line that differs only by its place adds the
+                # place; one that repeats it is skipped, as nothing of it is new.
+                if f" {digest}{mark} " in state:
+                    skip("activity already read on an earlier line")
+                    return ""
+                seen[national] = f"{state}{digest}{mark} "
+                return self._placed(f"<{person_iri}/activity/{digest}>", place, person_iri,
+                                    professions.get(profession), digest)
             count = 3  # triples written: the activity's type, link and source, then the rest
             # A line's triples are made in pieces and joined once, at the end: its output is
             # then copied once, not once per triple.
-            if written is None:
+            if state is None:
                 id_type_end = id_type_ends.get(kind)
                 if id_type_end is not None:
                     id_type_end = person + id_type_end
@@ -183,22 +213,21 @@ class RppsReader:
                        f"{person}{FROM_SOURCE}{id_type_end}{category_end}{names}")
                 count += 3
                 self._professionals += 1
+                state = " "
             else:
                 out = ""
-            if written != profession:
-                profession_end = profession_ends.get(profession)
-                if profession_end is not None:
-                    profession_end = person + profession_end
-                    count += 1
-                else:
-                    if profession:
-                        unknown(PROFESSION, profession)
-                    profession_end = ""
-                seen[national] = profession
-            else:
+            profession_end = profession_ends.get(profession)
+            if profession_end is None:
+                if profession:
+                    unknown(PROFESSION, profession)
                 profession_end = ""
-            digest = sha1(f"{site}|{siret}|{structure}|{mode}|{sector}|{profession}|{skill}"
-                          .encode()).hexdigest()[:12]
+            elif f" {profession} " in state:
+                profession_end = ""
+            else:
+                profession_end = person + profession_end
+                count += 1
+                state += profession + " "
+            state += f"{digest}{mark} "
             activity = f"<{person_iri}/activity/{digest}>"
             mode_end = mode_ends.get(mode)
             if mode_end is not None:
@@ -219,17 +248,16 @@ class RppsReader:
             at_site = ""
             if site:
                 if is_finess(site):
-                    at_site = (f"{activity} {P_SITE} <{ESTABLISHMENT}{site}> .\n"
-                               f"{person} {P_PRACTISES} <{ESTABLISHMENT}{site}> .\n")
-                    count += 2
+                    at_site = f"{activity} {P_SITE} <{ESTABLISHMENT}{site}> .\n"
+                    count += 1
+                    if f" {site} " not in state:
+                        at_site += f"{person} {P_PRACTISES} <{ESTABLISHMENT}{site}> .\n"
+                        count += 1
+                        state += site + " "
                     self._at_sites += 1
                 else:
                     unknown(FINESS_SITE, site)
-            # An activity's place: looked up once per distinct value, counted each time.
-            key = (country, department, "" if department else postal_code)
-            place = places.get(key)
-            if place is None:
-                place = places[key] = locate(*key)
+            seen[national] = state
             placed = place.ends
             if placed:
                 placed = placed.replace(subject, activity)
@@ -247,6 +275,21 @@ class RppsReader:
                     f"{activity}{FROM_SOURCE}{mode_end}{sector_end}{at_site}{placed}")
 
         return activity_triples
+
+    def _placed(self, activity: str, place: codes.Place, person_iri: str,
+                profession: str | None, digest: str) -> str:
+        """The place triples of an activity already written, read again at another place."""
+        report = self.report
+        report.notes["lines giving an activity already read another place"] += 1
+        if place.note:
+            report.notes[place.note] += 1
+        if place.unknown:
+            report.unknown(DEPARTMENT, place.unknown)
+        self.written += place.triples
+        if self.records is not None:
+            self.records.add_activity(person_iri, profession, digest, place.region,
+                                      place.department)
+        return place.ends.replace(codes.SUBJECT, activity)
 
     def _locate(self, country: str, raw: str, postal_code: str) -> codes.Place:
         if country not in FRANCE:
