@@ -220,9 +220,10 @@ def test_rpps_names_only_when_asked(tmp_path, capsys) -> None:
 
 
 def test_rpps_writes_no_triple_twice(tmp_path, capsys) -> None:
-    """A line repeating an activity, a second activity at the same site and a profession that
-    comes back after another: each triple is written once, the repeated line counted apart,
-    and void:triples is the number of triples of the graph."""
+    """A line repeating an activity, a second activity at the same site, a profession that
+    comes back after another, and the same activity read at other places (in a second file,
+    one of them a département of the same region, one unknown): each triple is written once,
+    the repeated line counted apart, and void:triples is the number of triples of the graph."""
     header, first, *rest = RPPS.read_text(encoding="utf-8").splitlines()
     columns = header.split("|")
 
@@ -232,34 +233,40 @@ def test_rpps_writes_no_triple_twice(tmp_path, capsys) -> None:
             fields[columns.index(column)] = value
         return "|".join(fields)
 
+    assert "|69|" in first  # the first activity is in Rhône (region 84)
     extra = [first,  # the same activity again
              changed(first, **{"Code mode exercice": "L"}),  # same site, another activity
              changed(first, **{"Code profession": "21", "Numéro FINESS site": ""}),
-             changed(first, **{"Code secteur d'activité": "SA09"}),  # profession 10 again
-             changed(first, **{"Code Département (structure)": "971"})]  # another place
+             changed(first, **{"Code secteur d'activité": "SA09"})]  # profession 10 again
+    elsewhere = [changed(first, **{"Code Département (structure)": "971"}),
+                 changed(first, **{"Code Département (structure)": "01"}),  # region 84 again
+                 changed(first, **{"Code Département (structure)": "ZZ"})]
     source = tmp_path / "PS_LibreAcces_Personne_activite_202611010000.txt"
     source.write_text("\n".join([header, first, *rest, *extra]) + "\n", encoding="utf-8")
-    graph, err, data = imported(capsys, tmp_path, "rpps", source)
-    lines = data.decode().splitlines()
+    second = tmp_path / "PS_LibreAcces_Personne_activite_202611020000.txt"
+    second.write_text("\n".join([header, *elsewhere]) + "\n", encoding="utf-8")
+    quads = tmp_path / "out.nq"
+    code, err = run(capsys, "import", "rpps", str(source), str(second), "-o", str(quads))
+    assert code == 0, err
+    lines = quads.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(set(lines)), "a triple written twice"
+    dataset = Dataset()
+    dataset.parse(quads, format="nquads")
+    graph = dataset.graph(URIRef("https://w3id.org/segur/graph/source/rpps"))
     person = URIRef(f"{ID}professional/819900000001")
     assert len(set(graph.objects(person, seg("hasActivity")))) == 2 + 3
     assert len(list(graph.triples((person, seg("practisesAt"), et("690999901"))))) == 1
     assert "22 activities, 12 professionals" in err
     assert "skipped: 1 activity already read on an earlier line" in err
-    assert "lines giving an activity already read another place: 1" in err
-    first_activity = URIRef(f"{ID}professional/819900000001/activity/")
-    places = {(s, o) for s, o in graph.subject_objects(seg("inDepartment"))
-              if s.startswith(first_activity)}
-    assert len(places) == 2 + 3 + 1, "the first activity in its département and in 971"
-    quads = tmp_path / "out.nq"
-    assert run(capsys, "import", "rpps", str(source), "-o", str(quads))[0] == 0
-    dataset = Dataset()
-    dataset.parse(quads, format="nquads")
-    rpps = dataset.graph(URIRef("https://w3id.org/segur/graph/source/rpps"))
-    stated = rpps.value(URIRef(f"{ID}dataset/rpps"), URIRef("http://rdfs.org/ns/void#triples"))
-    assert int(stated) == len(rpps) == sum(1 for line in quads.read_text().splitlines()
-                                           if line.endswith("/graph/source/rpps> ."))
+    assert "lines giving an activity already read another place: 3" in err
+    assert "unknown codes in 'Code Département (structure)': 2 " in err  # ZZ and the fixture's
+    activities = [o for o in graph.objects(person, seg("hasActivity"))
+                  if (o, seg("inDepartment"), None) in graph]
+    departments = {str(o).rsplit("/", 1)[1] for a in activities
+                   for o in graph.objects(a, seg("inDepartment"))}
+    assert {"69", "971", "01"} <= departments
+    stated = graph.value(URIRef(f"{ID}dataset/rpps"), URIRef("http://rdfs.org/ns/void#triples"))
+    assert int(stated) == len(graph)
 
 
 def test_mssante_personal_addresses_only_when_asked(tmp_path, capsys) -> None:

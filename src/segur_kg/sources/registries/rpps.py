@@ -100,6 +100,8 @@ class RppsReader:
         self._regions = concepts("region")
         # (country, département, postal code) → its place, and the mark that tells it apart
         self._places: dict[tuple[str, str, str], tuple[codes.Place, str]] = {}
+        self._marks: dict[codes.Place, str] = {}  # each distinct place → "@" and a number
+        self._marked: dict[str, codes.Place] = {}  # and back
         # National id → what is written of that person, as " TOKEN TOKEN … ": profession codes
         # (two characters), FINESS sites practised at (nine), and each activity's digest
         # (twelve) followed by its place's mark, once per place it was read at. The lengths
@@ -136,12 +138,15 @@ class RppsReader:
         integers until the file is read (_count)."""
         report, records, personal = self.report, self.records, self.personal
         unknown, notes, skip = report.unknown, report.notes, report.skip
-        seen, places = self._seen, self._places
-        marks: dict[str, str] = {}  # a place's triples → its mark, "@" and a number
+        seen, places, marks = self._seen, self._places, self._marks
 
         def place_of(key: tuple[str, str, str]) -> tuple[codes.Place, str]:
             place = self._locate(*key)
-            return place, marks.setdefault(place.ends, f"@{len(marks)}")
+            mark = marks.get(place)
+            if mark is None:
+                mark = marks[place] = f"@{len(marks)}"
+                self._marked[mark] = place
+            return place, mark
 
         professions = self._professions
         id_type_ends, category_ends = self._id_type_ends, self._category_ends
@@ -179,8 +184,8 @@ class RppsReader:
                     skip("activity already read on an earlier line")
                     return ""
                 seen[national] = f"{state}{digest}{mark} "
-                return self._placed(f"<{person_iri}/activity/{digest}>", place, person_iri,
-                                    professions.get(profession), digest)
+                return self._placed(person_iri, digest, place, state,
+                                    professions.get(profession))
             count = 3  # triples written: the activity's type, link and source, then the rest
             # A line's triples are made in pieces and joined once, at the end: its output is
             # then copied once, not once per triple.
@@ -276,20 +281,26 @@ class RppsReader:
 
         return activity_triples
 
-    def _placed(self, activity: str, place: codes.Place, person_iri: str,
-                profession: str | None, digest: str) -> str:
-        """The place triples of an activity already written, read again at another place."""
+    def _placed(self, person_iri: str, digest: str, place: codes.Place, state: str,
+                profession: str | None) -> str:
+        """An activity already written, read again at another place: the place's triples
+        that the activity's earlier places did not give (another département of the same
+        region gives no second region triple). Rare, so worked out from `state`."""
         report = self.report
         report.notes["lines giving an activity already read another place"] += 1
         if place.note:
             report.notes[place.note] += 1
         if place.unknown:
             report.unknown(DEPARTMENT, place.unknown)
-        self.written += place.triples
         if self.records is not None:
             self.records.add_activity(person_iri, profession, digest, place.region,
                                       place.department)
-        return place.ends.replace(codes.SUBJECT, activity)
+        given = {end for token in state.split() if token.startswith(digest)
+                 for end in self._marked[token[len(digest):]].ends.splitlines(keepends=True)}
+        new = [end for end in place.ends.splitlines(keepends=True) if end not in given]
+        self.written += len(new)
+        activity = f"<{person_iri}/activity/{digest}>"
+        return "".join(new).replace(codes.SUBJECT, activity)
 
     def _locate(self, country: str, raw: str, postal_code: str) -> codes.Place:
         if country not in FRANCE:
