@@ -546,6 +546,23 @@ def test_a_byte_order_mark_and_a_stray_byte_do_not_change_the_triples(tmp_path, 
     assert Literal("Béaé") in set(named.objects(None, family_name))
 
 
+def test_an_output_file_is_synced_as_it_is_written(tmp_path, capsys, monkeypatch) -> None:
+    """The user's output file goes to disk as the import goes on (every SYNC_EVERY bytes),
+    so that the sync before its rename has little left to write; the same bytes result."""
+    import os
+
+    from segur_kg.sources.registries import importing
+
+    plain, _, data = imported(capsys, tmp_path, "rpps", RPPS, name="plain.nt")
+    synced: list[int] = []
+    real = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (synced.append(fd), real(fd))[1])
+    monkeypatch.setattr(importing, "SYNC_EVERY", 1024)
+    monkeypatch.setattr(importing, "BATCH", 2)
+    _, _, again = imported(capsys, tmp_path, "rpps", RPPS, name="synced.nt")
+    assert len(synced) >= 2 and again == data
+
+
 def test_a_failed_write_stops_the_import_and_says_why(tmp_path, monkeypatch) -> None:
     """The writes happen in a second thread: their failure reaches the import, which stops
     and names the output, not the file being read (small batches: the failure arrives while

@@ -13,6 +13,7 @@ the graph names. Either way, nothing changes until the import has succeeded.
 from __future__ import annotations
 
 import itertools
+import os
 import queue
 import re
 import threading
@@ -44,6 +45,7 @@ VOID = "http://rdfs.org/ns/void#"
 DCAT_DATASET = "<http://www.w3.org/ns/dcat#Dataset>"
 BATCH = 2048  # lines' triples gathered before one write
 WRITES_AHEAD = 4  # batches waiting for the writing thread (about 4 MB each for RPPS)
+SYNC_EVERY = 32 << 20  # bytes of an output file written to disk while the import goes on
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def run(registry: str, files: list[Path], *, output: Path | None = None,
             with open_atomic_bytes(output) as stream:
                 for key, group in groups.items():
                     _write(KINDS[key], group, reports[key], include_personal_data, stream,
-                           quads=output.suffix == ".nq")
+                           quads=output.suffix == ".nq", durable=True)
                 _write_reference(stream, reports[next(iter(groups))], output.suffix == ".nq")
         except OSError as exc:  # the output's: open_source reports the inputs' own
             raise SegurKgError(f"{output}: cannot write the import "
@@ -231,7 +233,11 @@ def recognise(files: list[Path]) -> dict[str, list[Path]]:
 
 
 def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
-           stream: BinaryIO, quads: bool, records: figures.Records | None = None) -> None:
+           stream: BinaryIO, quads: bool, records: figures.Records | None = None,
+           durable: bool = False) -> None:
+    """The triples (or quads) of `files`, read by `kind`'s reader, written to `stream`; a
+    `durable` stream (the user's output file, synced before it is renamed) is also written to
+    disk as it goes."""
     reader = kind.reader(report, personal)
     reader.records = records  # type: ignore[attr-defined]
     names, dates = [], []
@@ -239,7 +245,7 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
     pending: list[str] = []  # written in batches: one write per line costs more than the line
 
     with progress.bar(f"import {kind.registry.key}", None, unit="lines") as bar, \
-            _writing_behind(stream) as write:
+            _writing_behind(stream, durable) as write:
 
         def flush() -> None:
             data = "".join(pending)
@@ -279,19 +285,28 @@ def _write(kind: Kind, files: list[Path], report: ImportReport, personal: bool,
 
 
 @contextmanager
-def _writing_behind(stream: BinaryIO) -> Iterator[Callable[[bytes], None]]:
+def _writing_behind(stream: BinaryIO, durable: bool = False
+                    ) -> Iterator[Callable[[bytes], None]]:
     """A write function whose writes happen in a second thread: the kernel's copy of a large
     output (4 GB for the national RPPS file) then runs beside the reading instead of after
-    it. At most WRITES_AHEAD pieces wait; a failed write is raised at the next call, or at the
-    end, as a SegurKgError; on leaving the block every piece has been written."""
+    it. For a `durable` stream the thread also syncs each SYNC_EVERY bytes, so that the
+    final sync has little left to write. At most WRITES_AHEAD pieces wait; a failed write is
+    raised at the next call, or at the end, as a SegurKgError; on leaving the block every
+    piece has been written."""
     waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=WRITES_AHEAD)
     failed: list[BaseException] = []
 
     def writer() -> None:
+        unsynced = 0
         while (data := waiting.get()) is not None:
             if not failed:  # after a failure the pieces are only taken, so no put blocks
                 try:
                     stream.write(data)
+                    unsynced += len(data)
+                    if durable and unsynced >= SYNC_EVERY:
+                        stream.flush()
+                        os.fdatasync(stream.fileno())
+                        unsynced = 0
                 except BaseException as exc:  # noqa: BLE001 - raised again in the caller
                     failed.append(exc)
 
