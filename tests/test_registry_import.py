@@ -553,10 +553,15 @@ def test_an_output_file_is_synced_as_it_is_written(tmp_path, capsys, monkeypatch
 
     from segur_kg.sources.registries import importing
 
-    plain, _, data = imported(capsys, tmp_path, "rpps", RPPS, name="plain.nt")
+    _, _, data = imported(capsys, tmp_path, "rpps", RPPS, name="plain.nt")
     synced: list[int] = []
     real = os.fdatasync
-    monkeypatch.setattr(os, "fdatasync", lambda fd: (synced.append(fd), real(fd))[1])
+
+    def counted(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", counted)
     monkeypatch.setattr(importing, "SYNC_EVERY", 1024)
     monkeypatch.setattr(importing, "BATCH", 2)
     _, _, again = imported(capsys, tmp_path, "rpps", RPPS, name="synced.nt")

@@ -138,16 +138,7 @@ class RppsReader:
         integers until the file is read (_count)."""
         report, records, personal = self.report, self.records, self.personal
         unknown, notes, skip = report.unknown, report.notes, report.skip
-        seen, places, marks = self._seen, self._places, self._marks
-
-        def place_of(key: tuple[str, str, str]) -> tuple[codes.Place, str]:
-            place = self._locate(*key)
-            mark = marks.get(place)
-            if mark is None:
-                mark = marks[place] = f"@{len(marks)}"
-                self._marked[mark] = place
-            return place, mark
-
+        seen, places, place_of = self._seen, self._places, self._place_of
         professions = self._professions
         id_type_ends, category_ends = self._id_type_ends, self._category_ends
         profession_ends, mode_ends = self._profession_ends, self._mode_ends
@@ -280,6 +271,15 @@ class RppsReader:
                     f"{activity}{FROM_SOURCE}{mode_end}{sector_end}{at_site}{placed}")
 
         return activity_triples
+
+    def _place_of(self, key: tuple[str, str, str]) -> tuple[codes.Place, str]:
+        """The place of an activity's (country, département, postal code), and its mark."""
+        place = self._locate(*key)
+        mark = self._marks.get(place)
+        if mark is None:
+            mark = self._marks[place] = f"@{len(self._marks)}"
+            self._marked[mark] = place
+        return place, mark
 
     def _placed(self, person_iri: str, digest: str, place: codes.Place, state: str,
                 profession: str | None) -> str:
